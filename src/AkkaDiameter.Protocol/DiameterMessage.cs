@@ -1,0 +1,238 @@
+using System.Buffers;
+using AkkaDiameter.Protocol.Codec;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Protocol.Formatting;
+using AkkaDiameter.Protocol.Validation;
+using AkkaDiameter.Protocol.Wire;
+
+namespace AkkaDiameter.Protocol;
+
+/// <summary>
+/// A Diameter message (RFC 6733 §3): header fields and AVPs.
+/// <code>
+/// var ulr = DiameterMessage.CreateRequest("ULR")
+///     .Add("Session-Id", "mme.example;1;1")
+///     .Add("Auth-Session-State", "NO_STATE_MAINTAINED")
+///     .Add("User-Name", "001010000000001");
+/// byte[] wire = ulr.Encode();
+/// var back = DiameterMessage.Decode(wire);           // throws DiameterDecodeException with a Result-Code
+/// var ula = back.CreateAnswer().Add("Result-Code", ResultCodes.Success);
+/// </code>
+/// </summary>
+public sealed class DiameterMessage : AvpContainer<DiameterMessage>
+{
+    private readonly DiameterDictionary _dictionary;
+    private readonly List<Avp> _avps;
+
+    /// <summary>Makes an empty message.</summary>
+    public DiameterMessage(uint commandCode, uint applicationId, CommandFlags flags, DiameterDictionary? dictionary = null)
+        : this(dictionary ?? DiameterDictionary.Default, commandCode, applicationId, flags, [])
+    {
+    }
+
+    private DiameterMessage(DiameterDictionary dictionary, uint commandCode, uint applicationId, CommandFlags flags, List<Avp> avps)
+    {
+        if (commandCode > DiameterHeader.MaxUInt24) throw new ArgumentOutOfRangeException(nameof(commandCode), "command codes are 24 bits");
+        _dictionary = dictionary;
+        CommandCode = commandCode;
+        ApplicationId = applicationId;
+        Flags = flags;
+        _avps = avps;
+    }
+
+    /// <summary>A request for a command named in the dictionary (<c>"ULR"</c>, <c>"CER"</c>, <c>"Update-Location"</c>):
+    /// code and application from the dictionary, R set, P set when the command is proxiable.</summary>
+    /// <exception cref="DictionaryException">No such command.</exception>
+    public static DiameterMessage CreateRequest(string command, DiameterDictionary? dictionary = null)
+    {
+        var d = dictionary ?? DiameterDictionary.Default;
+        var c = d.GetCommand(command);
+        return new DiameterMessage(d, c.Code, c.ApplicationId,
+            CommandFlags.Request | (c.Proxiable ? CommandFlags.Proxiable : CommandFlags.None), []);
+    }
+
+    /// <summary>Decodes one message (the whole frame) and checks its structure; does not check it against the
+    /// command's layout (see <see cref="Validate"/>).</summary>
+    /// <exception cref="DiameterDecodeException">The bytes are not a Diameter message; the error carries the
+    /// Result-Code (5011, 5015, 3008, 5014) and, when it could be read, the header to answer with.</exception>
+    public static DiameterMessage Decode(ReadOnlyMemory<byte> frame, DiameterDictionary? dictionary = null) =>
+        TryDecode(frame, dictionary ?? DiameterDictionary.Default, out var message, out var error)
+            ? message! : throw new DiameterDecodeException(error!);
+
+    /// <summary>Decodes one message without throwing, whatever the bytes.</summary>
+    public static bool TryDecode(ReadOnlyMemory<byte> frame, DiameterDictionary dictionary,
+        out DiameterMessage? message, out DiameterError? error)
+    {
+        message = null;
+        var span = frame.Span;
+        if (span.Length < DiameterHeader.Size)
+        {
+            error = new DiameterError(ResultCodes.InvalidMessageLength, $"{span.Length} bytes are fewer than the {DiameterHeader.Size}-byte header");
+            return false;
+        }
+        var header = DiameterHeader.Read(span);
+        if (header.Version != DiameterHeader.CurrentVersion)
+        {
+            error = new DiameterError(ResultCodes.UnsupportedVersion, $"version {header.Version}; only version 1 is defined") { Header = header };
+            return false;
+        }
+        if (header.Length != span.Length || header.Length % 4 != 0)
+        {
+            var why = header.Length != span.Length
+                ? $"Message Length says {header.Length} bytes but the message has {span.Length}"
+                : $"Message Length {header.Length} is not a multiple of 4";
+            error = new DiameterError(ResultCodes.InvalidMessageLength, why) { Header = header };
+            return false;
+        }
+        if (header.IsRequest && header.IsError)
+        {
+            // RFC 6733 §3: "If set [E], the message contains a protocol error" — only answers carry errors.
+            error = new DiameterError(ResultCodes.InvalidHdrBits, "a request has the E bit set") { Header = header };
+            return false;
+        }
+        var avps = new List<Avp>(16);
+        var avpError = AvpReader.ReadAll(frame[DiameterHeader.Size..], dictionary, avps);
+        if (avpError is not null)
+        {
+            error = avpError with { Header = header };
+            return false;
+        }
+        message = new DiameterMessage(dictionary, header.CommandCode, header.ApplicationId, header.Flags, avps)
+        {
+            Version = header.Version, HopByHopId = header.HopByHopId, EndToEndId = header.EndToEndId,
+        };
+        error = null;
+        return true;
+    }
+
+    /// <summary>Version field; always 1 for messages built here.</summary>
+    public byte Version { get; init; } = DiameterHeader.CurrentVersion;
+    /// <summary>Command flags.</summary>
+    public CommandFlags Flags { get; set; }
+    /// <summary>Command code.</summary>
+    public uint CommandCode { get; }
+    /// <summary>Application-ID.</summary>
+    public uint ApplicationId { get; }
+    /// <summary>Hop-by-Hop Identifier.</summary>
+    public uint HopByHopId { get; set; }
+    /// <summary>End-to-End Identifier.</summary>
+    public uint EndToEndId { get; set; }
+    /// <inheritdoc/>
+    public override DiameterDictionary Dictionary => _dictionary;
+    /// <inheritdoc/>
+    protected override List<Avp> Items => _avps;
+    /// <inheritdoc/>
+    protected override string Describe => CommandName;
+
+    /// <summary>True when the R bit is set.</summary>
+    public bool IsRequest => (Flags & CommandFlags.Request) != 0;
+    /// <summary>True when the P bit is set.</summary>
+    public bool IsProxiable => (Flags & CommandFlags.Proxiable) != 0;
+    /// <summary>True when the E bit is set.</summary>
+    public bool IsError => (Flags & CommandFlags.Error) != 0;
+    /// <summary>The command's dictionary entry, or null.</summary>
+    public CommandDefinition? Command => _dictionary.FindCommand(CommandCode, ApplicationId);
+    /// <summary>The abbreviation (<c>ULR</c>), or the code when the dictionary does not know the command.</summary>
+    public string CommandName =>
+        (Command ?? _dictionary.FindCommandByCode(CommandCode))?.ShortName(IsRequest)
+        ?? $"Command-{CommandCode}{(IsRequest ? "-Request" : "-Answer")}";
+
+    /// <summary>The header as it would be encoded now.</summary>
+    public DiameterHeader Header =>
+        new(Version, GetEncodedLength(), Flags, CommandCode, ApplicationId, HopByHopId, EndToEndId);
+
+    /// <summary>The Session-Id, or null.</summary>
+    public string? SessionId => Find(263)?.GetString();
+    /// <summary>The Result-Code, or null.</summary>
+    public uint? ResultCode => Find(268)?.GetUInt32();
+
+    /// <summary>
+    /// The answer to this request (RFC 6733 §6.2): same command code and application, R cleared, P kept,
+    /// Hop-by-Hop and End-to-End copied, and the Session-Id first when the request has one. The caller adds
+    /// Result-Code, Origin-Host and Origin-Realm.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This message is an answer.</exception>
+    public DiameterMessage CreateAnswer()
+    {
+        if (!IsRequest) throw new InvalidOperationException($"{CommandName} is an answer; only requests are answered");
+        var answer = new DiameterMessage(_dictionary, CommandCode, ApplicationId, Flags & CommandFlags.Proxiable, [])
+        {
+            HopByHopId = HopByHopId, EndToEndId = EndToEndId,
+        };
+        if (Find(263) is { } sessionId) answer.Add(sessionId);
+        return answer;
+    }
+
+    /// <summary>
+    /// The answer reporting <paramref name="error"/> (RFC 6733 §7): E bit set for protocol errors (3xxx, §7.1.3);
+    /// then Origin-Host, Origin-Realm, Result-Code, Error-Message and Failed-AVP (§7.5) where the error has one.
+    /// </summary>
+    public DiameterMessage CreateErrorAnswer(DiameterError error, string originHost, string originRealm)
+    {
+        var answer = CreateAnswer();
+        if (error.IsProtocolError) answer.Flags |= CommandFlags.Error;
+        answer.Add("Origin-Host", originHost).Add("Origin-Realm", originRealm).Add("Result-Code", error.ResultCode);
+        answer.Add("Error-Message", error.Reason);
+        if (error.FailedAvp is { } failed) answer.AddGroup("Failed-AVP", g => g.Add(failed));
+        return answer;
+    }
+
+    /// <summary>Checks the message against the dictionary: layouts, flags and values (RFC 6733 §7.1); null when valid.</summary>
+    public DiameterError? Validate() => MessageValidator.Validate(this);
+
+    // ---- encoding -----------------------------------------------------------------------------------------------
+
+    /// <summary>The encoded size in bytes.</summary>
+    public int GetEncodedLength()
+    {
+        var n = DiameterHeader.Size;
+        foreach (var avp in _avps) n += avp.PaddedLength;
+        return n;
+    }
+
+    /// <summary>Encodes into <paramref name="destination"/>; returns the bytes written.</summary>
+    /// <exception cref="ArgumentException">The destination is shorter than <see cref="GetEncodedLength"/>.</exception>
+    public int Encode(Span<byte> destination)
+    {
+        var length = GetEncodedLength();
+        if (destination.Length < length) throw new ArgumentException($"the message needs {length} bytes", nameof(destination));
+        new DiameterHeader(Version, length, Flags, CommandCode, ApplicationId, HopByHopId, EndToEndId).Write(destination);
+        var offset = DiameterHeader.Size;
+        foreach (var avp in _avps) offset += avp.WriteTo(destination[offset..]);
+        return offset;
+    }
+
+    /// <summary>Encodes into a new array.</summary>
+    public byte[] Encode()
+    {
+        var bytes = new byte[GetEncodedLength()];
+        Encode(bytes);
+        return bytes;
+    }
+
+    /// <summary>Encodes into a buffer writer (a pooled pipe or stream buffer) without an intermediate copy.</summary>
+    public int WriteTo(IBufferWriter<byte> writer)
+    {
+        var length = GetEncodedLength();
+        var written = Encode(writer.GetSpan(length));
+        writer.Advance(written);
+        return written;
+    }
+
+    /// <summary>Structural equality: header fields and every AVP's code, vendor, flags and payload.</summary>
+    public bool ContentEquals(DiameterMessage other)
+    {
+        if (Version != other.Version || Flags != other.Flags || CommandCode != other.CommandCode
+            || ApplicationId != other.ApplicationId || HopByHopId != other.HopByHopId || EndToEndId != other.EndToEndId
+            || _avps.Count != other._avps.Count) return false;
+        for (var i = 0; i < _avps.Count; i++)
+            if (!_avps[i].ContentEquals(other._avps[i])) return false;
+        return true;
+    }
+
+    /// <summary>One line: <c>&lt;Diameter Message: 316 [ULR] REQ PXY, 16777251 [S6a/S6d], 9 AVP(s)&gt;</c>.</summary>
+    public override string ToString() => MessageFormatter.Summary(this);
+
+    /// <summary>The full tree: header, then every AVP with name, code, flags, vendor and typed value.</summary>
+    public string ToTreeString() => MessageFormatter.Tree(this);
+}
