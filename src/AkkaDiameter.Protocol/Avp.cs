@@ -93,8 +93,9 @@ public sealed class Avp : AvpContainer<Avp>
     public bool IsMandatory => (Flags & AvpFlags.Mandatory) != 0;
     /// <summary>True when the dictionary says the AVP is Grouped.</summary>
     public bool IsGrouped => Definition?.Type == AvpDataType.Grouped;
-    /// <summary>Header length: 12 with Vendor-ID, else 8.</summary>
-    public int HeaderSize => VendorId != 0 ? VendorHeaderLength : HeaderLength;
+    /// <summary>Header length: 12 when the V flag says a Vendor-ID field is present, else 8. Follows the flag, not the
+    /// value, so that a received V bit with Vendor-ID 0 (the IETF, RFC 6733 §4.1) re-encodes as it came.</summary>
+    public int HeaderSize => (Flags & AvpFlags.Vendor) != 0 ? VendorHeaderLength : HeaderLength;
 
     /// <summary>Payload length in bytes, without padding.</summary>
     public int DataLength
@@ -270,7 +271,7 @@ public sealed class Avp : AvpContainer<Avp>
         destination[4] = (byte)Flags;
         DiameterHeader.WriteUInt24(destination[5..], length);
         var offset = HeaderLength;
-        if (VendorId != 0)
+        if ((Flags & AvpFlags.Vendor) != 0)
         {
             BinaryPrimitives.WriteUInt32BigEndian(destination[8..], VendorId);
             offset = VendorHeaderLength;

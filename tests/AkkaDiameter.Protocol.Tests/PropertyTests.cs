@@ -1,0 +1,150 @@
+using System.Net;
+using AkkaDiameter.Protocol.DataTypes;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Protocol.Formatting;
+using AkkaDiameter.Protocol.Validation;
+using AkkaDiameter.Protocol.Wire;
+using CsCheck;
+using Xunit;
+
+namespace AkkaDiameter.Protocol.Tests;
+
+/// <summary>Property-based tests (CsCheck): random dictionary-valid messages round-trip, and random mutations of
+/// captured and generated frames never make the decoder, validator or dumps throw, loop or over-allocate.</summary>
+public class PropertyTests
+{
+    private static readonly DiameterDictionary D = DiameterDictionary.Default;
+    private static readonly AvpDefinition[] Defs = [.. D.Avps.OrderBy(a => a.Name, StringComparer.Ordinal)];
+
+    private static readonly Gen<string> Label = Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789-"].Array[1, 12].Select(c => new string(c));
+    private static readonly Gen<string> Identity = Label.Array[1, 4].Select(l => string.Join('.', l));
+    private static readonly Gen<string> FilterRule = Gen.OneOf(
+        "permit in ip from any to any", "deny out 17 from 10.0.0.0/8 53 to !assigned 1000-2000", "permit out 6 from any to 192.0.2.1 80 established");
+
+    private static Gen<Avp> ValueOf(AvpDefinition def, int depth) => def.Type switch
+    {
+        AvpDataType.Grouped when depth >= 3 => Gen.Const(0).Select(_ => AvpFactory.NewGroup(D, def)),
+        AvpDataType.Grouped => AnyAvp(depth + 1).Array[0, 4].Select(members =>
+        {
+            var group = AvpFactory.NewGroup(D, def);
+            foreach (var m in members) group.Add(m);
+            return group;
+        }),
+        AvpDataType.Integer32 or AvpDataType.Enumerated => Gen.Int.Select(v => AvpFactory.FromInteger(D, def, v)),
+        AvpDataType.Unsigned32 => Gen.UInt.Select(v => AvpFactory.FromInteger(D, def, v)),
+        AvpDataType.Integer64 => Gen.Long.Select(v => AvpFactory.FromInteger(D, def, v)),
+        AvpDataType.Unsigned64 => Gen.ULong.Select(v => AvpFactory.FromUnsigned64(D, def, v)),
+        AvpDataType.Float32 => Gen.Float.Select(v => AvpFactory.FromFloat(D, def, v)),
+        AvpDataType.Float64 => Gen.Double.Select(v => AvpFactory.FromFloat(D, def, v)),
+        AvpDataType.Time => Gen.UInt.Select(s => AvpFactory.FromTime(D, def, DiameterTime.FromNtpSeconds(s))),
+        AvpDataType.Address => Gen.OneOf(
+            Gen.Byte.Array[4].Select(b => new DiameterAddress(DiameterAddress.FamilyIPv4, b)),
+            Gen.Byte.Array[16].Select(b => new DiameterAddress(DiameterAddress.FamilyIPv6, b)),
+            Gen.Select(Gen.UShort[3, 30], Gen.Byte.Array[0, 20], (f, b) => new DiameterAddress(f, b)))
+            .Select(a => AvpFactory.FromAddress(D, def, a)),
+        AvpDataType.UTF8String => Gen.String.Select(s => AvpFactory.FromString(D, def, s)),
+        AvpDataType.DiameterIdentity => Identity.Select(s => AvpFactory.FromString(D, def, s)),
+        AvpDataType.DiameterURI => Gen.Select(Identity, Gen.Int[1, 65535], (h, p) => AvpFactory.FromString(D, def, $"aaa://{h}:{p};transport=tcp")),
+        AvpDataType.IPFilterRule => FilterRule.Select(s => AvpFactory.FromString(D, def, s)),
+        _ => Gen.Byte.Array[0, 40].Select(b => AvpFactory.FromBytes(D, def, b)),
+    };
+
+    private static readonly Gen<Avp> UnknownAvp = Gen.Select(Gen.UInt[60000, 70000], Gen.Bool, Gen.Bool, Gen.Byte.Array[0, 40],
+        (code, vendor, m, data) => new Avp(code, vendor ? 99999u : 0u, m ? AvpFlags.Mandatory : AvpFlags.None, data));
+
+    private static Gen<Avp> AnyAvp(int depth) => Gen.Frequency(
+        (9, Gen.Int[0, Defs.Length - 1].SelectMany(i => ValueOf(Defs[i], depth))),
+        (1, UnknownAvp));
+
+    private static readonly Gen<DiameterMessage> Message = Gen.Select(Gen.UInt[0, 0xFF_FFFF], Gen.UInt, Gen.Byte, Gen.UInt, Gen.UInt,
+        AnyAvp(0).Array[0, 12],
+        (code, app, flags, hbh, e2e, avps) =>
+        {
+            var f = (CommandFlags)(flags & 0xF0);
+            if ((f & CommandFlags.Request) != 0) f &= ~CommandFlags.Error;   // R+E together is 3008, not a message
+            var m = new DiameterMessage(code, app, f) { HopByHopId = hbh, EndToEndId = e2e };
+            foreach (var a in avps) m.Add(a);
+            return m;
+        });
+
+    [Fact]
+    public void Decode_of_encode_equals_the_message_and_encode_of_decode_equals_the_bytes()
+    {
+        Message.Sample(m =>
+        {
+            var bytes = m.Encode();
+            var back = DiameterMessage.Decode(bytes);
+            Assert.True(m.ContentEquals(back));
+            Assert.Equal(bytes, back.Encode());
+            Assert.Equal(bytes.Length, back.Header.Length);
+        }, iter: 2000);
+    }
+
+    [Fact]
+    public void Typed_values_read_back_as_written()
+    {
+        Gen.Int[0, Defs.Length - 1].SelectMany(i => ValueOf(Defs[i], 2)).Sample(avp =>
+        {
+            var back = Assert.Single(DiameterMessage.Decode(new DiameterMessage(1, 0, CommandFlags.None).Add(avp).Encode()).Avps);
+            Assert.Equal(avp.Type, back.Type);
+            if (avp.Type is AvpDataType.Grouped) Assert.Equal(avp.Avps.Count, back.Avps.Count);
+            else if (avp.Type is not (AvpDataType.Float32 or AvpDataType.Float64)) Assert.Equal(avp.GetValue().ToString(), back.GetValue().ToString());
+            Assert.Equal(0u, AvpValue.Check(back.Type, back.Data.Span).ResultCode);
+        }, iter: 3000);
+    }
+
+    private static readonly Gen<byte[]> Seeds = Gen.Frequency(
+        (1, Gen.Int[0, Captures.All.Count - 1].Select(i => Captures.All[i].Bytes)),
+        (1, Message.Select(m => m.Encode())));
+
+    private static readonly Gen<Func<byte[], byte[]>> Mutation = Gen.OneOf(
+        Gen.Select(Gen.Int[0, 10_000], Gen.Byte, (at, b) => (Func<byte[], byte[]>)(f => { var c = (byte[])f.Clone(); if (c.Length > 0) c[at % c.Length] = b; return c; })),
+        Gen.Int[0, 10_000].Select(n => (Func<byte[], byte[]>)(f => f[..(n % (f.Length + 1))])),
+        Gen.Byte.Array[1, 16].Select(extra => (Func<byte[], byte[]>)(f => [.. f, .. extra])),
+        Gen.Select(Gen.Int[0, 10_000], Gen.Int[0, 0xFF_FFFF], (at, len) => (Func<byte[], byte[]>)(f =>
+        {
+            var c = (byte[])f.Clone();
+            if (c.Length >= 3) { var o = at % (c.Length - 2); c[o] = (byte)(len >> 16); c[o + 1] = (byte)(len >> 8); c[o + 2] = (byte)len; }
+            return c;
+        })));
+
+    [Fact]
+    public void Mutated_frames_never_make_decode_validate_or_dump_throw_and_allocation_stays_proportional()
+    {
+        Gen.Select(Seeds, Mutation.Array[1, 4], (seed, ms) => ms.Aggregate(seed, (f, m) => m(f))).Sample(frame =>
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var ok = DiameterMessage.TryDecode(frame, D, out var message, out var error);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            // Objects per AVP, never buffers sized by a length field: bounded by the frame, whatever it claims.
+            Assert.True(allocated <= 64 * frame.Length + 4096, $"{allocated} bytes allocated for a {frame.Length}-byte frame");
+            if (!ok)
+            {
+                Assert.NotNull(error);
+                Assert.InRange(error.ResultCode, 3000u, 5999u);
+                Assert.False(string.IsNullOrEmpty(error.Reason));
+                return;
+            }
+            Assert.Equal(frame.Length, message!.GetEncodedLength());
+            foreach (var e in MessageValidator.ValidateAll(message))
+            {
+                Assert.InRange(e.ResultCode, 3000u, 5999u);
+                e.FailedAvp?.WriteTo(new byte[e.FailedAvp.PaddedLength]);
+            }
+            Assert.NotEmpty(message.ToTreeString());
+            Assert.NotEmpty(MessageJsonWriter.ToJson(message));
+        }, iter: 20_000);
+    }
+
+    [Fact]
+    public void A_length_field_claiming_16_MiB_allocates_nothing_of_that_size()
+    {
+        var frame = new RawFrame().Add(RawFrame.Avp(263, 0x40, RawFrame.Text("a;1"), lengthOverride: 0xFF_FFFF)).ToArray();
+        DiameterMessage.TryDecode(frame, D, out _, out _);   // warm up
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.False(DiameterMessage.TryDecode(frame, D, out _, out var error));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4096);
+        Assert.Equal(ResultCodes.InvalidAvpLength, error!.ResultCode);
+        _ = IPAddress.Loopback;
+    }
+}
