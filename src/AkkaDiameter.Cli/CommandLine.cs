@@ -1,0 +1,48 @@
+namespace AkkaDiameter.Cli;
+
+/// <summary>Entry point of <c>akka-diameter</c>: picks the subcommand. Exit codes: 0 success, 1 usage or input
+/// error, 2 a malformed Diameter message.</summary>
+public static class CommandLine
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Ok = 0;
+    /// <summary>Exit code for a usage or input error (unknown option, missing file, text that is not hex).</summary>
+    public const int UsageError = 1;
+    /// <summary>Exit code for a malformed message.</summary>
+    public const int Malformed = 2;
+
+    private const string Usage = """
+        usage: akka-diameter <command> [options]
+
+        commands:
+          decode [HEX...]       decode Diameter messages given as hex (arguments, or stdin one per line;
+                                a line "LABEL<TAB>HEX" is read too) and print each as a tree
+              --file PATH       read raw bytes instead: one or more messages back to back
+              --json            print one JSON object per message instead of the tree
+              --reencode        print each message encoded again, as hex, instead of the tree
+              --dictionary FILE load an extra dictionary file (repeatable); see the README
+          help                  this text
+
+        exit codes: 0 all messages valid, 1 usage or input error, 2 a message is malformed
+                    (its Result-Code name, number and the reason are printed on stderr)
+        """;
+
+    /// <summary>Runs the tool with the given streams; returns the exit code.</summary>
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
+            return args.Length == 0 ? UsageError : Ok;
+        }
+        switch (args[0])
+        {
+            case "decode":
+                return DecodeCommand.Run(args[1..], stdin, stdout, stderr);
+            default:
+                stderr.WriteLine($"akka-diameter: unknown command '{args[0]}'");
+                stderr.WriteLine(Usage);
+                return UsageError;
+        }
+    }
+}

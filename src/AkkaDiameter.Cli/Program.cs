@@ -1,0 +1,3 @@
+using AkkaDiameter.Cli;
+
+return CommandLine.Run(args, Console.In, Console.Out, Console.Error);
