@@ -43,8 +43,7 @@ public static class AvpValue
             case AvpDataType.UTF8String:
                 return IsUtf8(data) ? (0, "") : (ResultCodes.InvalidAvpValue, "not valid UTF-8");
             case AvpDataType.DiameterIdentity:
-                if (!IsAscii(data)) return (ResultCodes.InvalidAvpValue, "a DiameterIdentity is ASCII");
-                return DiameterIdentityRules.IsValid(Encoding.ASCII.GetString(data), out var why)
+                return DiameterIdentityRules.IsValid(data, out var why)
                     ? (0, "") : (ResultCodes.InvalidAvpValue, $"not a DiameterIdentity: {why}");
             case AvpDataType.DiameterURI:
                 if (!IsAscii(data)) return (ResultCodes.InvalidAvpValue, "a DiameterURI is ASCII");

@@ -126,13 +126,19 @@ public static class DiameterIdentityRules
     /// <summary>Checks <paramref name="identity"/> is a host name: labels of letters, digits, '-' and '_'
     /// separated by dots, 1-63 characters each, 255 in all. Underscores are accepted because deployed
     /// stacks use them in host names.</summary>
-    public static bool IsValid(ReadOnlySpan<char> identity, out string reason)
+    public static bool IsValid(ReadOnlySpan<char> identity, out string reason) => Check(identity, out reason);
+
+    /// <summary>The same check on the ASCII bytes of an AVP payload, without making a string.</summary>
+    public static bool IsValid(ReadOnlySpan<byte> identity, out string reason) => Check(identity, out reason);
+
+    private static bool Check<T>(ReadOnlySpan<T> identity, out string reason) where T : System.Numerics.IBinaryInteger<T>
     {
         if (identity.IsEmpty) { reason = "empty"; return false; }
         if (identity.Length > 255) { reason = $"{identity.Length} characters, more than 255"; return false; }
         var labelLength = 0;
-        foreach (var c in identity)
+        foreach (var unit in identity)
         {
+            var c = (char)int.CreateTruncating(unit);
             if (c == '.')
             {
                 if (labelLength == 0) { reason = "an empty label"; return false; }

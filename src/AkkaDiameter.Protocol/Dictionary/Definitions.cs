@@ -110,6 +110,9 @@ public sealed class CommandDefinition
 /// <param name="Required">A required rule (<c>{ x }</c>).</param>
 public sealed record LayoutRule(string AvpName, AvpDefinition? Avp, int Min, int Max, bool Fixed, bool Required)
 {
+    /// <summary>Position of the rule in its layout: lets a validator count occurrences in an array, not a hash table.</summary>
+    public int Index { get; internal set; }
+
     /// <summary>The rule in RFC 6733 notation.</summary>
     public override string ToString()
     {
@@ -132,6 +135,7 @@ public sealed class AvpLayout
     {
         Name = name;
         Rules = rules;
+        for (var i = 0; i < rules.Count; i++) rules[i].Index = i;
         foreach (var r in rules)
         {
             if (r.Avp is null) Generic = r;

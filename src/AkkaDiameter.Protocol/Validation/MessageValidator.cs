@@ -31,11 +31,12 @@ public static class MessageValidator
     /// <summary>Every problem found, in message order.</summary>
     public static IReadOnlyList<DiameterError> ValidateAll(DiameterMessage message)
     {
-        var errors = new List<DiameterError>();
+        List<DiameterError>? errors = null;
         var layout = message.IsError || IsFailureAnswer(message)
             ? message.Dictionary.AnswerMessageLayout
             : message.Command is { } c ? (message.IsRequest ? c.RequestLayout : c.AnswerLayout) : null;
-        CheckContainer(message.Dictionary, message.Avps, layout, message.CommandName, depth: 0, errors);
+        CheckContainer(message.Dictionary, message.Avps, layout, message.CommandName, depth: 0, ref errors);
+        if (errors is null) return [];
         var header = message.Header;
         for (var i = 0; i < errors.Count; i++) errors[i] = errors[i] with { Header = header };
         return errors;
@@ -50,82 +51,99 @@ public static class MessageValidator
     private static bool IsFailureAnswer(DiameterMessage message) =>
         !message.IsRequest && message.Find(268) is { DataLength: 4 } resultCode && resultCode.GetUInt32() >= 3000;
 
-    private static void CheckContainer(DiameterDictionary dictionary, IReadOnlyList<Avp> avps, AvpLayout? layout, string where, int depth, List<DiameterError> errors)
+    private static void Report(ref List<DiameterError>? errors, DiameterError error) => (errors ??= []).Add(error);
+
+    private static void CheckContainer(DiameterDictionary dictionary, IReadOnlyList<Avp> avps, AvpLayout? layout, string where,
+        int depth, ref List<DiameterError>? errors)
     {
-        Dictionary<LayoutRule, int>? counts = layout is null ? null : [];
+        // Occurrences per rule, by the rule's index: layouts are short, so this stays on the stack.
+        var ruleCount = layout?.Rules.Count ?? 0;
+        Span<int> counts = ruleCount <= 128 ? stackalloc int[ruleCount] : new int[ruleCount];
         foreach (var avp in avps)
         {
-            CheckAvp(avp, depth, errors);
+            CheckAvp(avp, depth, ref errors);
             if (layout is null) continue;
             var rule = layout.Find(avp.Code, avp.VendorId) ?? layout.Generic;
             if (rule is null)
             {
-                errors.Add(new DiameterError(ResultCodes.AvpNotAllowed, $"{avp.Name} is not allowed in {where}", avp));
+                Report(ref errors, new DiameterError(ResultCodes.AvpNotAllowed, $"{avp.Name} is not allowed in {where}", avp));
                 continue;
             }
-            var n = counts![rule] = counts.GetValueOrDefault(rule) + 1;
-            if (n == rule.Max + 1)
-                errors.Add(new DiameterError(ResultCodes.AvpOccursTooManyTimes,
+            if (++counts[rule.Index] == rule.Max + 1)
+                Report(ref errors, new DiameterError(ResultCodes.AvpOccursTooManyTimes,
                     $"{avp.Name} occurs more than {rule.Max} time{(rule.Max == 1 ? "" : "s")} in {where} ({rule})", avp));
         }
         if (layout is null) return;
         foreach (var rule in layout.Rules)
         {
-            if (counts!.GetValueOrDefault(rule) >= rule.Min) continue;
-            var example = rule.Avp is { } def
-                ? AvpReader.Example(dictionary, def, def.Code, def.VendorId, def.SendFlags)
-                : null;
-            errors.Add(new DiameterError(ResultCodes.MissingAvp,
+            if (counts[rule.Index] >= rule.Min) continue;
+            var example = rule.Avp is { } def ? AvpReader.Example(dictionary, def, def.Code, def.VendorId, def.SendFlags) : null;
+            Report(ref errors, new DiameterError(ResultCodes.MissingAvp,
                 rule.Avp is null ? $"{where} needs at least {rule.Min} AVP(s)" : $"{rule.AvpName} is missing from {where} ({rule})", example));
         }
         foreach (var alternatives in layout.OneOf)
         {
-            var present = avps.Where(a => alternatives.Any(d => d.Code == a.Code && d.VendorId == a.VendorId)).ToList();
-            var names = string.Join(" or ", alternatives.Select(a => a.Name));
-            if (present.Count == 0)
+            Avp? first = null, second = null;
+            foreach (var avp in avps)
             {
-                var first = alternatives[0];
-                errors.Add(new DiameterError(ResultCodes.MissingAvp, $"{where} needs one of {names}",
-                    AvpReader.Example(dictionary, first, first.Code, first.VendorId, first.SendFlags)));
+                if (!IsOneOf(avp, alternatives)) continue;
+                if (first is null) first = avp;
+                else { second = avp; break; }
             }
-            else if (present.Count > 1)
-                errors.Add(new DiameterError(ResultCodes.ContradictingAvps,
-                    $"{where} carries both {present[0].Name} and {present[1].Name}; exactly one of {names} belongs", present[1]));
+            if (first is not null && second is null) continue;
+            var names = string.Join(" or ", alternatives.Select(a => a.Name));
+            if (first is null)
+            {
+                var missing = alternatives[0];
+                Report(ref errors, new DiameterError(ResultCodes.MissingAvp, $"{where} needs one of {names}",
+                    AvpReader.Example(dictionary, missing, missing.Code, missing.VendorId, missing.SendFlags)));
+            }
+            else
+                Report(ref errors, new DiameterError(ResultCodes.ContradictingAvps,
+                    $"{where} carries both {first.Name} and {second!.Name}; exactly one of {names} belongs", second));
         }
     }
 
-    private static void CheckAvp(Avp avp, int depth, List<DiameterError> errors)
+    private static bool IsOneOf(Avp avp, IReadOnlyList<AvpDefinition> alternatives)
+    {
+        foreach (var d in alternatives)
+            if (d.Code == avp.Code && d.VendorId == avp.VendorId) return true;
+        return false;
+    }
+
+    private static void CheckAvp(Avp avp, int depth, ref List<DiameterError>? errors)
     {
         var def = avp.Definition;
         if (def is null)
         {
             // RFC 6733 §4.1: an AVP with the M bit that the receiver does not support must be rejected.
             if (avp.IsMandatory)
-                errors.Add(new DiameterError(ResultCodes.AvpUnsupported, $"{avp.Name} is not supported and has the M bit set", avp));
+                Report(ref errors, new DiameterError(ResultCodes.AvpUnsupported, $"{avp.Name} is not supported and has the M bit set", avp));
             return;
         }
         if (avp.IsMandatory && !def.Mandatory && !def.MandatoryLenient)
         {
-            errors.Add(new DiameterError(ResultCodes.InvalidAvpBits, $"{def.Name} has the M bit set, which its definition forbids", avp));
+            Report(ref errors, new DiameterError(ResultCodes.InvalidAvpBits, $"{def.Name} has the M bit set, which its definition forbids", avp));
             return;
         }
         if (def.Type != AvpDataType.Grouped)
         {
             var (code, reason) = AvpValue.Check(def.Type, avp.Data.Span);
-            if (code != 0) errors.Add(new DiameterError(code, $"{def.Name}: {reason}", avp));
+            if (code != 0) Report(ref errors, new DiameterError(code, $"{def.Name}: {reason}", avp));
             return;
         }
         if (def.Code == 279 && def.VendorId == 0) return;   // Failed-AVP: an echo of what the peer received
         if (depth >= Avp.MaxNestingDepth)
         {
-            errors.Add(new DiameterError(ResultCodes.InvalidAvpValue, $"{def.Name}: Grouped AVPs nested deeper than {Avp.MaxNestingDepth}", avp));
+            Report(ref errors, new DiameterError(ResultCodes.InvalidAvpValue, $"{def.Name}: Grouped AVPs nested deeper than {Avp.MaxNestingDepth}", avp));
             return;
         }
         var parseError = avp.TryParseMembers(out var members);
-        if (parseError is not null) { errors.Add(parseError); return; }
-        var inner = new List<DiameterError>();
-        CheckContainer(avp.Dictionary, members!, def.Layout, def.Name, depth + 1, inner);
+        if (parseError is not null) { Report(ref errors, parseError); return; }
+        List<DiameterError>? inner = null;
+        CheckContainer(avp.Dictionary, members!, def.Layout, def.Name, depth + 1, ref inner);
+        if (inner is null) return;
         foreach (var e in inner)
-            errors.Add(e.FailedAvp is null ? e : e with { FailedAvp = avp.WrapMember(e.FailedAvp) });
+            Report(ref errors, e.FailedAvp is null ? e : e with { FailedAvp = avp.WrapMember(e.FailedAvp) });
     }
 }

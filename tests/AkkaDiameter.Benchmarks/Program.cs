@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(AkkaDiameter.Benchmarks.CodecBenchmarks).Assembly).Run(args);
