@@ -1,0 +1,14 @@
+# AkkaDiameter image: the akka-diameter tool built from this repository on the .NET SDK image.
+# No Docker engine runs on the development machines; this file is kept correct by review (see README).
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/AkkaDiameter.Cli/AkkaDiameter.Cli.csproj -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/runtime:10.0
+WORKDIR /app
+COPY --from=build /app .
+COPY samples /samples
+COPY config /config
+ENTRYPOINT ["dotnet", "/app/akka-diameter.dll"]
+CMD ["help"]
