@@ -1,0 +1,167 @@
+using System.Collections.Immutable;
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Streams;
+using AkkaDiameter.Peers;
+using AkkaDiameter.Protocol;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Settings;
+using AkkaDiameter.Transport;
+
+namespace AkkaDiameter;
+
+/// <summary>
+/// The root of a node, <c>/user/diameter</c>: owns the stream materializer, the <see cref="PeerTable"/>
+/// (<c>peers</c>) and one listener per configured address (<c>listener-N</c>). Every child stops with it, streams
+/// included.
+/// </summary>
+internal sealed class DiameterNodeActor : ReceiveActor
+{
+    /// <summary>Ask for the bound listen endpoints: the reply is <c>IReadOnlyList&lt;IPEndPoint&gt;</c> once every
+    /// listener is bound, or <see cref="Status.Failure"/> if one could not bind.</summary>
+    public sealed class GetListenEndpoints { public static readonly GetListenEndpoints Instance = new(); }
+
+    private readonly DiameterSettings _settings;
+    private readonly DiameterDictionary _dictionary;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IPEndPoint> _bound = [];
+    private readonly List<IActorRef> _endpointWaiters = [];
+    private IActorRef _peers = ActorRefs.Nobody;
+    private string? _bindFailure;
+
+    public static Props Props(DiameterSettings settings, DiameterDictionary dictionary) =>
+        Akka.Actor.Props.Create(() => new DiameterNodeActor(settings, dictionary));
+
+    public DiameterNodeActor(DiameterSettings settings, DiameterDictionary dictionary)
+    {
+        _settings = settings;
+        _dictionary = dictionary;
+
+        Receive<ListenerActor.Bound>(b => { _bound.Add(b.Endpoint); AnswerEndpointWaiters(); });
+        Receive<ListenerActor.BindFailed>(f =>
+        {
+            _bindFailure = $"cannot listen on {f.Listen.Address}:{f.Listen.Port}: {f.Reason}";
+            AnswerEndpointWaiters();
+        });
+        Receive<GetListenEndpoints>(_ => { _endpointWaiters.Add(Sender); AnswerEndpointWaiters(); });
+        ReceiveAny(m => _peers.Forward(m));
+    }
+
+    protected override void PreStart()
+    {
+        if (_settings.WatchdogInterval < TimeSpan.FromSeconds(6))
+            _log.Warning("watchdog-interval {0} is below the 6 s RFC 3539 §3.4.1 allows; fine for tests, not for a network", _settings.WatchdogInterval);
+        var materializer = Context.Materializer();
+        _peers = Context.ActorOf(PeerTable.Props(_settings, _dictionary, (ctx, remote) =>
+            ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer))), "peers");
+        for (var i = 0; i < _settings.Listen.Length; i++)
+            Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer), $"listener-{i}");
+    }
+
+    private void AnswerEndpointWaiters()
+    {
+        if (_bindFailure is not null)
+        {
+            foreach (var w in _endpointWaiters) w.Tell(new Status.Failure(new DiameterConfigurationException("akka.diameter.listen", _bindFailure)));
+            _endpointWaiters.Clear();
+            return;
+        }
+        if (_bound.Count < _settings.Listen.Length) return;
+        foreach (var w in _endpointWaiters) w.Tell(_bound.ToList());
+        _endpointWaiters.Clear();
+    }
+}
+
+/// <summary>
+/// A running Diameter node: listens and connects as configured, holds the RFC 6733 peer state machines, and answers
+/// questions about its peers. Start one from HOCON (<c>akka.diameter</c>) or from <see cref="DiameterSettings"/>:
+/// <code>
+/// var system = ActorSystem.Create("mme", ConfigurationFactory.ParseString(File.ReadAllText("config/mme.conf")));
+/// var node = await DiameterNode.StartAsync(system);
+/// var status = await node.GetPeerStatusAsync("hss.epc.mnc001.mcc001.3gppnetwork.org");   // status.StateName == "I-Open"
+/// </code>
+/// </summary>
+public sealed class DiameterNode : IAsyncDisposable
+{
+    private readonly TimeSpan _askTimeout;
+
+    private DiameterNode(ActorSystem system, IActorRef root, DiameterSettings settings, DiameterDictionary dictionary, IReadOnlyList<IPEndPoint> endpoints)
+    {
+        System = system;
+        Ref = root;
+        Settings = settings;
+        Dictionary = dictionary;
+        ListenEndpoints = endpoints;
+        _askTimeout = settings.RequestTimeout + TimeSpan.FromSeconds(5);
+    }
+
+    /// <summary>The actor system the node runs in.</summary>
+    public ActorSystem System { get; }
+    /// <summary>The node's root actor (<c>/user/&lt;name&gt;</c>); it answers the <see cref="PeerCommands"/> messages.</summary>
+    public IActorRef Ref { get; }
+    /// <summary>The settings it runs with.</summary>
+    public DiameterSettings Settings { get; }
+    /// <summary>The dictionary messages are decoded with.</summary>
+    public DiameterDictionary Dictionary { get; }
+    /// <summary>Where it listens (real ports, also when 0 was configured).</summary>
+    public IReadOnlyList<IPEndPoint> ListenEndpoints { get; }
+
+    /// <summary>Starts a node with the settings of <paramref name="system"/>'s configuration (<c>akka.diameter</c>).</summary>
+    /// <exception cref="DiameterConfigurationException">A key is wrong, or a listen address cannot be bound.</exception>
+    public static Task<DiameterNode> StartAsync(ActorSystem system, string name = "diameter") =>
+        StartAsync(system, DiameterSettings.Create(system), DiameterDictionary.Default, name);
+
+    /// <summary>Starts a node with explicit settings and dictionary.</summary>
+    public static async Task<DiameterNode> StartAsync(ActorSystem system, DiameterSettings settings, DiameterDictionary dictionary, string name = "diameter")
+    {
+        var root = system.ActorOf(DiameterNodeActor.Props(settings, dictionary), name);
+        try
+        {
+            var endpoints = await root.Ask<IReadOnlyList<IPEndPoint>>(DiameterNodeActor.GetListenEndpoints.Instance, TimeSpan.FromSeconds(30));
+            return new DiameterNode(system, root, settings, dictionary, endpoints);
+        }
+        catch
+        {
+            await root.GracefulStop(TimeSpan.FromSeconds(5));
+            throw;
+        }
+    }
+
+    /// <summary>One peer's status.</summary>
+    /// <exception cref="UnknownPeerException">No such peer.</exception>
+    public Task<PeerStatus> GetPeerStatusAsync(string originHost) =>
+        Ref.Ask<PeerStatus>(new PeerCommands.GetPeerStatus(originHost), _askTimeout);
+
+    /// <summary>Every peer's status.</summary>
+    public Task<List<PeerStatus>> GetPeersAsync() => Ref.Ask<List<PeerStatus>>(PeerCommands.GetPeers.Instance, _askTimeout);
+
+    /// <summary>The peers that are open (I-Open or R-Open).</summary>
+    public async Task<IReadOnlyList<PeerStatus>> GetOpenPeersAsync() => (await GetPeersAsync()).Where(p => p.State.IsOpen()).ToList();
+
+    /// <summary>The last CER/CEA/DWR/DWA/DPR/DPA exchanged with a peer.</summary>
+    public Task<BaseMessages> GetBaseMessagesAsync(string originHost) =>
+        Ref.Ask<BaseMessages>(new PeerCommands.GetBaseMessages(originHost), _askTimeout);
+
+    /// <summary>Sends a request to a peer and returns its answer; a peer that is not open, does not answer in
+    /// <c>request-timeout</c>, or loses the connection gives a local DIAMETER_UNABLE_TO_DELIVER 3002 answer.</summary>
+    public Task<DiameterMessage> SendAsync(string originHost, DiameterMessage request) =>
+        Ref.Ask<DiameterMessage>(new PeerCommands.SendRequest(originHost, request), _askTimeout);
+
+    /// <summary>Disconnects a peer with DPR and waits until it is Closed.</summary>
+    public Task DisconnectAsync(string originHost, DisconnectCause cause = DisconnectCause.Rebooting) =>
+        Ref.Ask<PeerCommands.Disconnected>(new PeerCommands.Disconnect(originHost, cause), _askTimeout);
+
+    /// <summary>Sends DPR with <paramref name="cause"/> to every open peer, waits for the DPAs (or
+    /// <c>disconnect-timeout</c>), then stops the node's actors and streams.</summary>
+    public async Task StopAsync(DisconnectCause cause = DisconnectCause.Rebooting)
+    {
+        if (Ref.IsNobody()) return;
+        try { await Ref.Ask<PeerTable.ShutdownComplete>(new PeerTable.Shutdown(cause), Settings.DisconnectTimeout + TimeSpan.FromSeconds(5)); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { }
+        await Ref.GracefulStop(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Same as <see cref="StopAsync"/> with REBOOTING.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync();
+}

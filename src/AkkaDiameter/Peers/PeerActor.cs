@@ -1,0 +1,740 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using AkkaDiameter.Protocol;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Settings;
+using AkkaDiameter.Transport;
+using static AkkaDiameter.Transport.ConnectionEvents;
+
+namespace AkkaDiameter.Peers;
+
+/// <summary>
+/// One Diameter peer: the peer state machine of RFC 6733 §5.6, one <c>Become</c> state per row group of its table,
+/// over at most one initiator (I-) and one responder (R-) connection; the RFC 3539 watchdog on the open connection;
+/// capabilities exchange (§5.3), disconnect (§5.4), reconnect with backoff, and the table of requests waiting for
+/// answers. Each state method quotes its rows of the §5.6 table.
+/// </summary>
+internal sealed class PeerActor : ReceiveActor, IWithTimers
+{
+    // ---- messages only the node sends ---------------------------------------------------------------------------
+
+    /// <summary>Start: open a connection to the peer (§5.6 "Start").</summary>
+    public sealed record Start(string Reason);
+    /// <summary>Stop: disconnect with DPR (§5.6 "Stop"); <paramref name="ReplyTo"/> hears <see cref="PeerCommands.Disconnected"/>.</summary>
+    public sealed record Stop(DisconnectCause Cause, IActorRef? ReplyTo);
+    /// <summary>R-Conn-CER: the peer connected and sent CER; the connection now belongs to this actor.</summary>
+    public sealed record IncomingCer(IActorRef Connection, Outbound Outbound, DiameterMessage Cer, EndPoint Remote);
+    /// <summary>Sent to the parent whenever state, watchdog or applications change.</summary>
+    public sealed record StatusUpdate(PeerStatus Status);
+
+    private sealed class WinElection { public static readonly WinElection Instance = new(); }
+    private sealed record StateTimeout(int Generation);
+    private sealed record WatchdogTick(int Generation);
+    private sealed class SweepPending { public static readonly SweepPending Instance = new(); }
+    private sealed class Reconnect { public static readonly Reconnect Instance = new(); }
+
+    private sealed class Conn(IActorRef actor)
+    {
+        public IActorRef Actor { get; } = actor;
+        public Outbound? Outbound { get; set; }
+        public EndPoint? Remote { get; set; }
+    }
+
+    private enum Kind { Cer, Cea, Dwr, Dwa, Dpr, Dpa, Request, Answer }
+
+    private const string StateTimerKey = "state";
+    private const string WatchdogTimerKey = "watchdog";
+    private const string ReconnectTimerKey = "reconnect";
+    private const string SweepTimerKey = "sweep";
+
+    private readonly DiameterSettings _settings;
+    private readonly DiameterDictionary _dictionary;
+    private readonly Func<IActorContext, IPEndPoint, IActorRef> _connect;
+    private readonly PeerSettings? _configured;
+    private readonly string _peerHost;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Random _random = new();
+    private readonly Watchdog _watchdog = new();
+    private readonly PendingRequests _pending = new();
+    private readonly HopByHopIdentifier _hopByHop = new();
+    private readonly List<IActorRef> _disconnectWaiters = [];
+
+    private string _peerRealm;
+    private PeerState _state = PeerState.Closed;
+    private int _generation;
+    private int _watchdogGeneration;
+    private Conn? _i;
+    private Conn? _r;
+    private Conn? _open;
+    private DiameterMessage? _rCer;
+    private IReadOnlySet<uint> _common = new HashSet<uint>();
+    private long _lastReceived;
+    private int _reconnectAttempt;
+    private bool _noReconnect;
+    private DisconnectCause? _sentCause;
+    private BaseMessages _base = new(null, null, null, null, null, null);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for a peer. <paramref name="connect"/> makes the initiator connection, owned by the calling actor:
+    /// a TCP <see cref="ConnectionActor"/> in a node, a scripted stand-in in tests.</summary>
+    public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect) =>
+        Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect));
+
+    public PeerActor(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect)
+    {
+        _settings = settings;
+        _dictionary = dictionary;
+        _peerHost = peerHost;
+        _peerRealm = peerRealm;
+        _configured = configured;
+        _connect = connect;
+        Become(Closed);
+    }
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(SweepTimerKey, SweepPending.Instance, SweepInterval(_settings.RequestTimeout));
+        if (_configured?.Connect == true) Self.Tell(new Start("node started"));
+        PublishStatus();
+    }
+
+    private static TimeSpan SweepInterval(TimeSpan timeout) =>
+        TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 10, 10, 1000));
+
+    protected override void PostStop()
+    {
+        FailPending("the peer actor stopped");
+        _i?.Actor.Tell(ConnectionCommands.Abort.Instance);
+        _r?.Actor.Tell(ConnectionCommands.Abort.Instance);
+    }
+
+    // ==== states ==================================================================================================
+
+    // Closed   Start        I-Snd-Conn-Req              Wait-Conn-Ack
+    //          R-Conn-CER   R-Accept, Process-CER,      R-Open
+    //                       R-Snd-CEA
+    private void Closed()
+    {
+        Receive<Start>(s => { ISndConnReq(); To(PeerState.WaitConnAck, s.Reason); });
+        Receive<PeerCommands.Connect>(_ => { _noReconnect = false; ISndConnReq(); To(PeerState.WaitConnAck, "connect requested"); });
+        Receive<Reconnect>(_ => !_noReconnect, _ => { ISndConnReq(); To(PeerState.WaitConnAck, $"reconnect attempt {_reconnectAttempt}"); });
+        Receive<IncomingCer>(c =>
+        {
+            RAccept(c);
+            if (ProcessCer(c.Cer) is { } refusal) { RSndCea(refusal.Code, refusal.Reason); RDisc(); return; }
+            RSndCea(ResultCodes.Success, null);
+            Opened(_r!, PeerState.ROpen, "R-Conn-CER");
+        });
+        Receive<Stop>(s =>
+        {
+            _noReconnect = true;
+            Timers.Cancel(ReconnectTimerKey);
+            s.ReplyTo?.Tell(new PeerCommands.Disconnected(_peerHost));
+        });
+        Common();
+    }
+
+    // Wait-Conn-Ack  I-Rcv-Conn-Ack   I-Snd-CER                   Wait-I-CEA
+    //                I-Rcv-Conn-Nack  Cleanup                     Closed
+    //                R-Conn-CER       R-Accept, Process-CER       Wait-Conn-Ack/Elect
+    //                Timeout          Error                       Closed
+    private void WaitConnAck()
+    {
+        Receive<Connected>(c => IsI(c.Connection), c => { Attach(_i!, c); ISndCer(); To(PeerState.WaitICea, "I-Rcv-Conn-Ack"); });
+        Receive<ConnectFailed>(c => IsI(c.Connection), c => { _i = null; ToClosed($"I-Rcv-Conn-Nack: {c.Reason}"); });
+        Receive<IncomingCer>(c =>
+        {
+            RAccept(c);
+            if (ProcessCer(c.Cer) is { } refusal) { RSndCea(refusal.Code, refusal.Reason); RDisc(); return; }
+            _rCer = c.Cer;
+            To(PeerState.WaitConnAckElect, "R-Conn-CER");
+        });
+        Receive<StateTimeout>(t => t.Generation == _generation, _ => ToClosed("Timeout: no TCP connection"));
+        StopWithoutOpenConnection();
+        Common();
+    }
+
+    // Wait-I-CEA  I-Rcv-CEA      Process-CEA                    I-Open
+    //             R-Conn-CER     R-Accept, Process-CER, Elect   Wait-Returns
+    //             I-Peer-Disc    I-Disc                         Closed
+    //             I-Rcv-Non-CEA  Error                          Closed
+    //             Timeout        Error                          Closed
+    private void WaitICea()
+    {
+        OnReceived(Kind.Cea, fromI: true, (_, cea) => ProcessCeaThenOpen(cea));
+        OnReceivedOther(fromI: true, (_, m) => ToClosed($"I-Rcv-Non-CEA: {m.CommandName} before CEA"));
+        Receive<IncomingCer>(c =>
+        {
+            RAccept(c);
+            if (ProcessCer(c.Cer) is { } refusal) { RSndCea(refusal.Code, refusal.Reason); RDisc(); return; }
+            _rCer = c.Cer;
+            To(PeerState.WaitReturns, "R-Conn-CER");
+            Elect();
+        });
+        Receive<Disconnected>(d => IsI(d.Connection), d => { _i = null; ToClosed($"I-Peer-Disc: {d.Reason}"); });
+        Receive<StateTimeout>(t => t.Generation == _generation, _ => ToClosed("Timeout: no CEA"));
+        StopWithoutOpenConnection();
+        Common();
+    }
+
+    // Wait-Conn-Ack/Elect  I-Rcv-Conn-Ack   I-Snd-CER, Elect   Wait-Returns
+    //                      I-Rcv-Conn-Nack  R-Snd-CEA          R-Open
+    //                      R-Peer-Disc      R-Disc             Wait-Conn-Ack
+    //                      R-Conn-CER       R-Reject           Wait-Conn-Ack/Elect
+    //                      Timeout          Error              Closed
+    private void WaitConnAckElect()
+    {
+        Receive<Connected>(c => IsI(c.Connection), c => { Attach(_i!, c); ISndCer(); To(PeerState.WaitReturns, "I-Rcv-Conn-Ack"); Elect(); });
+        Receive<ConnectFailed>(c => IsI(c.Connection), c =>
+        {
+            _i = null;
+            RSndCea(ResultCodes.Success, null);
+            Opened(_r!, PeerState.ROpen, $"I-Rcv-Conn-Nack: {c.Reason}");
+        });
+        Receive<Disconnected>(d => IsR(d.Connection), d => { _r = null; _rCer = null; To(PeerState.WaitConnAck, $"R-Peer-Disc: {d.Reason}"); });
+        Receive<IncomingCer>(RReject);
+        Receive<StateTimeout>(t => t.Generation == _generation, _ => ToClosed("Timeout in Wait-Conn-Ack/Elect"));
+        StopWithoutOpenConnection();
+        Common();
+    }
+
+    // Wait-Returns  Win-Election  I-Disc, R-Snd-CEA   R-Open
+    //               I-Peer-Disc   I-Disc, R-Snd-CEA   R-Open
+    //               I-Rcv-CEA     R-Disc              I-Open
+    //               R-Peer-Disc   R-Disc              Wait-I-CEA
+    //               R-Conn-CER    R-Reject            Wait-Returns
+    //               Timeout       Error               Closed
+    private void WaitReturns()
+    {
+        Receive<WinElection>(_ => { IDisc(); RSndCea(ResultCodes.Success, null); Opened(_r!, PeerState.ROpen, "Win-Election"); });
+        Receive<Disconnected>(d => IsI(d.Connection), d =>
+        {
+            _i = null;
+            RSndCea(ResultCodes.Success, null);
+            Opened(_r!, PeerState.ROpen, $"I-Peer-Disc: {d.Reason}");
+        });
+        OnReceived(Kind.Cea, fromI: true, (_, cea) => { RDisc(); ProcessCeaThenOpen(cea); });
+        Receive<Disconnected>(d => IsR(d.Connection), d => { _r = null; _rCer = null; To(PeerState.WaitICea, $"R-Peer-Disc: {d.Reason}"); });
+        Receive<IncomingCer>(RReject);
+        Receive<StateTimeout>(t => t.Generation == _generation, _ => ToClosed("Timeout in Wait-Returns"));
+        StopWithoutOpenConnection();
+        Common();
+    }
+
+    // R-Open / I-Open  Send-Message   Snd-Message            (same state)
+    //                  Rcv-Message    Process
+    //                  Rcv-DWR        Process-DWR, Snd-DWA
+    //                  Rcv-DWA        Process-DWA
+    //                  R-Conn-CER     R-Reject
+    //                  Stop           Snd-DPR                Closing
+    //                  Rcv-DPR        Snd-DPA, Disc          Closed
+    //                  Peer-Disc      Disc                   Closed
+    //                  Rcv-CER        Snd-CEA
+    //                  Rcv-CEA        Process-CEA
+    private void Open()
+    {
+        Receive<Received>(r => r.Connection.Equals(_open?.Actor), r => { try { OnOpenMessage(r.Message); } finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); } });
+        Receive<PeerCommands.SendRequest>(s => SendRequest(s.Request, Sender));
+        Receive<IncomingCer>(RReject);
+        Receive<Stop>(s =>
+        {
+            if (s.ReplyTo is not null) _disconnectWaiters.Add(s.ReplyTo);
+            SndDpr(s.Cause);
+            To(PeerState.Closing, $"Stop ({s.Cause})");
+        });
+        Receive<PeerCommands.Disconnect>(d => Self.Forward(new Stop(d.Cause, Sender)));
+        Receive<Disconnected>(d => d.Connection.Equals(_open?.Actor), d => ToClosed($"Peer-Disc: {d.Reason}"));
+        Receive<WatchdogTick>(t => t.Generation == _watchdogGeneration, _ => OnWatchdogTimer());
+        Common();
+    }
+
+    // Closing  Rcv-DPA      Disc   Closed
+    //          Peer-Disc    Disc   Closed
+    //          Timeout      Error  Closed
+    private void Closing()
+    {
+        Receive<Received>(r => r.Connection.Equals(_open?.Actor), r =>
+        {
+            try
+            {
+                if (Classify(r.Message) == Kind.Dpa) { _base = _base with { Dpa = r.Message }; ToClosed("Rcv-DPA"); }
+                else OnOpenMessage(r.Message);   // answers still complete their requests; DWR is still answered
+            }
+            finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); }
+        });
+        Receive<Disconnected>(d => d.Connection.Equals(_open?.Actor), d => ToClosed($"Peer-Disc: {d.Reason}"));
+        Receive<StateTimeout>(t => t.Generation == _generation, _ => ToClosed("Timeout: no DPA"));
+        Receive<Stop>(s => { if (s.ReplyTo is not null) _disconnectWaiters.Add(s.ReplyTo); });
+        Receive<IncomingCer>(RReject);
+        Common();
+    }
+
+    /// <summary>Handlers every state shares; registered last, so a state's own handlers win.</summary>
+    private void Common()
+    {
+        Receive<PeerCommands.GetPeerStatus>(_ => Sender.Tell(Status()));
+        Receive<PeerCommands.GetBaseMessages>(_ => Sender.Tell(_base));
+        Receive<PeerCommands.SendRequest>(s => Sender.Tell(LocalError(s.Request, ResultCodes.UnableToDeliver,
+            $"peer {_peerHost} is not open ({_state.RfcName()})")));
+        Receive<PeerCommands.Disconnect>(d => Self.Forward(new Stop(d.Cause, Sender)));
+        Receive<PeerCommands.Connect>(_ => { _noReconnect = false; });
+        Receive<SweepPending>(_ => ExpirePending());
+        Receive<Reconnect>(_ => { });
+        Receive<StateTimeout>(_ => { });
+        Receive<WatchdogTick>(_ => { });
+        Receive<WinElection>(_ => { });
+        // Messages on a connection this state is not reading: a late frame on a connection being closed.
+        Receive<Received>(r => r.Connection.Tell(ConnectionCommands.Ack.Instance));
+        Receive<ReceiveFailed>(OnReceiveFailed);
+        Receive<Connected>(c => c.Connection.Tell(ConnectionCommands.Abort.Instance));
+        Receive<ConnectFailed>(_ => { });
+        Receive<Disconnected>(d =>
+        {
+            if (IsI(d.Connection)) _i = null;
+            if (IsR(d.Connection)) { _r = null; _rCer = null; }
+        });
+        Receive<Start>(_ => { });
+    }
+
+    private void StopWithoutOpenConnection() =>
+        Receive<Stop>(s =>
+        {
+            _noReconnect = true;
+            if (s.ReplyTo is not null) _disconnectWaiters.Add(s.ReplyTo);
+            ToClosed($"Stop ({s.Cause}) before the connection opened");
+        });
+
+    // ==== actions =================================================================================================
+
+    private void ISndConnReq()
+    {
+        Timers.Cancel(ReconnectTimerKey);
+        var target = _configured ?? throw new InvalidOperationException($"peer {_peerHost} has no address to connect to");
+        _i = new Conn(_connect(Context, new IPEndPoint(target.Address, target.Port)));
+    }
+
+    private void Attach(Conn conn, Connected c)
+    {
+        conn.Outbound = c.Outbound;
+        conn.Remote = c.Remote;
+    }
+
+    private void ISndCer()
+    {
+        var cer = CapabilitiesExchange.BuildCer(_settings, _dictionary, _hopByHop.Next(_ => false));
+        _base = _base with { Cer = cer };
+        Write(_i!, cer);
+    }
+
+    private void RAccept(IncomingCer c)
+    {
+        _r = new Conn(c.Connection) { Outbound = c.Outbound, Remote = c.Remote };
+        _rCer = c.Cer;
+        _base = _base with { Cer = c.Cer };
+        c.Connection.Tell(ConnectionCommands.Ack.Instance);
+    }
+
+    /// <summary>Process-CER (§5.3): the identity must be this peer's, and at least one application common.</summary>
+    private (uint Code, string Reason)? ProcessCer(DiameterMessage cer)
+    {
+        if (cer.Validate() is { } invalid) return (invalid.ResultCode, invalid.Reason);
+        var caps = CapabilitiesExchange.Read(cer);
+        if (!string.Equals(caps.OriginHost, _peerHost, StringComparison.OrdinalIgnoreCase))
+            return (ResultCodes.UnknownPeer, $"CER from {caps.OriginHost} reached the peer entry of {_peerHost}");
+        var common = CapabilitiesExchange.CommonApplications(_settings, caps);
+        if (common.Count == 0)
+            return (ResultCodes.NoCommonApplication, $"no application in common (peer offers {string.Join(", ", caps.AllApplications)})");
+        _common = common;
+        _peerRealm = caps.OriginRealm;
+        return null;
+    }
+
+    private void RSndCea(uint resultCode, string? reason)
+    {
+        if (_r?.Outbound is null || _rCer is null) return;
+        var cea = CapabilitiesExchange.BuildCea(_settings, _rCer, resultCode, reason);
+        _base = _base with { Cea = cea };
+        Write(_r, cea);
+        if (resultCode != ResultCodes.Success) _log.Warning("Refused CER from {0}: {1} ({2})", _peerHost, ResultCodes.NameOf(resultCode), reason);
+    }
+
+    /// <summary>R-Reject: a CER on a further connection while one is being set up or open (§5.6.4) is refused with
+    /// DIAMETER_ELECTION_LOST and the connection closed.</summary>
+    private void RReject(IncomingCer c)
+    {
+        c.Connection.Tell(ConnectionCommands.Ack.Instance);
+        var cea = CapabilitiesExchange.BuildCea(_settings, c.Cer, ResultCodes.ElectionLost,
+            $"a connection with {_peerHost} already exists ({_state.RfcName()})");
+        c.Outbound.TrySend(cea, out _);
+        c.Connection.Tell(ConnectionCommands.Close.Instance);
+    }
+
+    /// <summary>Elect (§5.6.4): the higher Origin-Host, compared as octet strings, wins and keeps the connection the
+    /// other side opened.</summary>
+    private void Elect()
+    {
+        if (string.CompareOrdinal(_settings.OriginHost.ToLowerInvariant(), _peerHost.ToLowerInvariant()) > 0)
+            Self.Tell(WinElection.Instance);
+        else _log.Debug("Election with {0} lost; waiting for its CEA or for it to close our responder connection", _peerHost);
+    }
+
+    private void ProcessCeaThenOpen(DiameterMessage cea)
+    {
+        _base = _base with { Cea = cea };
+        var code = cea.ResultCode;
+        if (cea.Validate() is { } invalid) { ToClosed($"Process-CEA: invalid CEA: {invalid}"); return; }
+        if (code is not (>= 2000 and < 3000))
+        {
+            if (code == ResultCodes.NoCommonApplication || code == ResultCodes.UnknownPeer) _noReconnectUntilConfigChange();
+            ToClosed($"Process-CEA: {ResultCodes.NameOf(code ?? 0)} ({code}) {cea.FindString("Error-Message")}".TrimEnd());
+            return;
+        }
+        var caps = CapabilitiesExchange.Read(cea);
+        var common = CapabilitiesExchange.CommonApplications(_settings, caps);
+        if (common.Count == 0) { ToClosed("Process-CEA: no application in common"); return; }
+        _common = common;
+        _peerRealm = caps.OriginRealm;
+        Opened(_i!, PeerState.IOpen, "I-Rcv-CEA");
+    }
+
+    // A peer that refused us for configuration reasons will refuse again: retry at the slowest pace.
+    private void _noReconnectUntilConfigChange() => _reconnectAttempt = Math.Max(_reconnectAttempt, 30);
+
+    private void IDisc()
+    {
+        _i?.Actor.Tell(ConnectionCommands.Close.Instance);
+        _i = null;
+    }
+
+    private void RDisc()
+    {
+        _r?.Actor.Tell(ConnectionCommands.Close.Instance);
+        _r = null;
+        _rCer = null;
+    }
+
+    private void SndDpr(DisconnectCause cause)
+    {
+        _sentCause = cause;
+        if (cause == DisconnectCause.DoNotWantToTalkToYou) _noReconnect = true;
+        var dpr = DiameterMessage.CreateRequest("DPR", _dictionary)
+            .Add("Origin-Host", _settings.OriginHost).Add("Origin-Realm", _settings.OriginRealm).Add("Disconnect-Cause", (int)cause);
+        dpr.HopByHopId = _hopByHop.Next(_pending.Contains);
+        dpr.EndToEndId = EndToEndIdentifier.Next();
+        _base = _base with { Dpr = dpr };
+        Write(_open!, dpr);
+    }
+
+    private void Opened(Conn conn, PeerState state, string reason)
+    {
+        _open = conn;
+        _reconnectAttempt = 0;
+        _lastReceived = Environment.TickCount64;
+        To(state, reason);
+        var before = _watchdog.State;
+        var actions = _watchdog.ConnectionUp();
+        WatchdogChanged(before);
+        if ((actions & WatchdogActions.SendWatchdog) != 0) SendDwr();
+        SetWatchdog();
+    }
+
+    // ==== the open connection =====================================================================================
+
+    private void OnOpenMessage(DiameterMessage m)
+    {
+        _lastReceived = Environment.TickCount64;
+        var kind = Classify(m);
+        var before = _watchdog.State;
+        var actions = _watchdog.Receive(kind == Kind.Dwa);
+        WatchdogChanged(before);
+        if (_settings.LogMessages) _log.Debug("<- {0} {1}", _peerHost, m);
+        switch (kind)
+        {
+            case Kind.Dwr:
+                _base = _base with { Dwr = m };
+                var dwa = m.CreateAnswer().Add("Result-Code", ResultCodes.Success)
+                    .Add("Origin-Host", _settings.OriginHost).Add("Origin-Realm", _settings.OriginRealm)
+                    .Add("Origin-State-Id", _settings.OriginStateId);
+                _base = _base with { Dwa = dwa };
+                Write(_open!, dwa);
+                return;
+            case Kind.Dwa:
+                _base = _base with { Dwa = m };
+                return;
+            case Kind.Dpr:
+                _base = _base with { Dpr = m };
+                var cause = m.FindInt32("Disconnect-Cause") is { } c && Enum.IsDefined(typeof(DisconnectCause), c) ? (DisconnectCause)c : DisconnectCause.Rebooting;
+                var dpa = m.CreateAnswer().Add("Result-Code", ResultCodes.Success)
+                    .Add("Origin-Host", _settings.OriginHost).Add("Origin-Realm", _settings.OriginRealm);
+                _base = _base with { Dpa = dpa };
+                Write(_open!, dpa);
+                // §5.4: DO_NOT_WANT_TO_TALK_TO_YOU means do not reconnect; BUSY means later.
+                if (cause == DisconnectCause.DoNotWantToTalkToYou) _noReconnect = true;
+                if (cause == DisconnectCause.Busy) _reconnectAttempt = Math.Max(_reconnectAttempt, 3);
+                ToClosed($"Rcv-DPR ({cause})");
+                return;
+            case Kind.Cer:
+                var cea = CapabilitiesExchange.BuildCea(_settings, m, ResultCodes.Success);
+                _base = _base with { Cer = m, Cea = cea };
+                Write(_open!, cea);
+                return;
+            case Kind.Cea:
+            case Kind.Dpa:
+                return;
+        }
+        if ((actions & WatchdogActions.Throwaway) != 0)
+        {
+            _log.Debug("Discarded {0} from {1}: the connection is in watchdog REOPEN (RFC 3539 Throwaway)", m, _peerHost);
+            return;
+        }
+        if (kind == Kind.Answer) { CompleteRequest(m); return; }
+        AnswerUnhandledRequest(m);
+    }
+
+    /// <summary>A request for the node's applications. Handlers arrive with the node runtime; until then a request
+    /// for an application not agreed in CER/CEA is DIAMETER_APPLICATION_UNSUPPORTED 3007 and any other
+    /// DIAMETER_COMMAND_UNSUPPORTED 3001 (§7.1.3).</summary>
+    private void AnswerUnhandledRequest(DiameterMessage request)
+    {
+        var answer = !_common.Contains(request.ApplicationId) && !_common.Contains(CapabilitiesExchange.RelayApplicationId)
+            ? LocalError(request, ResultCodes.ApplicationUnsupported, $"application {request.ApplicationId} was not agreed with {_peerHost}")
+            : LocalError(request, ResultCodes.CommandUnsupported, $"no handler for {request.CommandName} ({request.CommandCode}) in application {request.ApplicationId}");
+        Write(_open!, answer);
+    }
+
+    private void SendRequest(DiameterMessage request, IActorRef replyTo)
+    {
+        if (!request.IsRequest)
+        {
+            replyTo.Tell(new Status.Failure(new ArgumentException($"{request.CommandName} is an answer, not a request")));
+            return;
+        }
+        if (!_watchdog.Available || _open?.Outbound is null)
+        {
+            replyTo.Tell(LocalError(request, ResultCodes.UnableToDeliver,
+                $"peer {_peerHost} is not available ({_state.RfcName()}, watchdog {_watchdog.State})"));
+            return;
+        }
+        request.HopByHopId = _hopByHop.Next(_pending.Contains);
+        if (request.EndToEndId == 0) request.EndToEndId = EndToEndIdentifier.Next();
+        if (request.Find(264) is null) request.Add("Origin-Host", _settings.OriginHost);
+        if (request.Find(296) is null) request.Add("Origin-Realm", _settings.OriginRealm);
+        _pending.Add(request.HopByHopId, replyTo, request, _settings.RequestTimeout);
+        if (!Write(_open, request, out var why))
+        {
+            _pending.Complete(request.HopByHopId);
+            replyTo.Tell(LocalError(request, ResultCodes.UnableToDeliver, $"cannot send to {_peerHost}: {why}"));
+        }
+    }
+
+    private void CompleteRequest(DiameterMessage answer)
+    {
+        if (_pending.Complete(answer.HopByHopId) is { } entry)
+        {
+            entry.ReplyTo.Tell(answer);
+            return;
+        }
+        // §6.2.1 hop-by-hop: an answer that matches no request is discarded.
+        _log.Warning("Dropped {0} from {1}: no request is waiting for hop-by-hop 0x{2:X8}", answer, _peerHost, answer.HopByHopId);
+    }
+
+    private void OnReceiveFailed(ReceiveFailed f)
+    {
+        var error = f.Error.Error;
+        _log.Warning("Undecodable message from {0}: {1}", _peerHost, error);
+        if (ErrorAnswers.ForHeader(error, _dictionary, _settings.OriginHost, _settings.OriginRealm) is { } answer)
+            Writable(f.Connection)?.TrySend(answer, out _);
+        else if (error.Header is { IsRequest: false } h && _pending.Complete(h.HopByHopId) is { } entry)
+            entry.ReplyTo.Tell(LocalError(entry.Request, error.ResultCode, $"the answer from {_peerHost} could not be decoded: {error.Reason}", error.FailedAvp));
+        if (f.Error.Fatal) f.Connection.Tell(ConnectionCommands.Abort.Instance);
+        else f.Connection.Tell(ConnectionCommands.Ack.Instance);
+    }
+
+    private Outbound? Writable(IActorRef connection) =>
+        connection.Equals(_i?.Actor) ? _i!.Outbound : connection.Equals(_r?.Actor) ? _r!.Outbound : null;
+
+    // ==== watchdog (RFC 3539) =====================================================================================
+
+    private void SetWatchdog()
+    {
+        _watchdogGeneration++;
+        Timers.StartSingleTimer(WatchdogTimerKey, new WatchdogTick(_watchdogGeneration),
+            Watchdog.NextInterval(_settings.WatchdogInterval, _settings.WatchdogJitter, _random));
+    }
+
+    private void OnWatchdogTimer()
+    {
+        // "Receive non-DWA → SetWatchdog()": rather than re-arming Tw at every message, a timer that fires less than
+        // Tw after the last message re-arms for the rest of Tw.
+        var sinceLast = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastReceived);
+        var tw = _settings.WatchdogInterval - _settings.WatchdogJitter;
+        if (_watchdog.State == WatchdogState.Okay && !_watchdog.Pending && sinceLast < tw)
+        {
+            _watchdogGeneration++;
+            Timers.StartSingleTimer(WatchdogTimerKey, new WatchdogTick(_watchdogGeneration), tw - sinceLast);
+            return;
+        }
+        var before = _watchdog.State;
+        var actions = _watchdog.TimerExpired();
+        WatchdogChanged(before);
+        if ((actions & WatchdogActions.Failover) != 0)
+            FailPending($"peer {_peerHost} did not answer DWR within Tw (RFC 3539 failover)");
+        if ((actions & WatchdogActions.CloseConnection) != 0)
+        {
+            ToClosed("watchdog: no answer for 2·Tw, connection closed (RFC 3539)");
+            return;
+        }
+        if ((actions & WatchdogActions.SendWatchdog) != 0) SendDwr();
+        SetWatchdog();
+    }
+
+    private void SendDwr()
+    {
+        var dwr = DiameterMessage.CreateRequest("DWR", _dictionary)
+            .Add("Origin-Host", _settings.OriginHost).Add("Origin-Realm", _settings.OriginRealm).Add("Origin-State-Id", _settings.OriginStateId);
+        dwr.HopByHopId = _hopByHop.Next(_pending.Contains);
+        dwr.EndToEndId = EndToEndIdentifier.Next();
+        _base = _base with { Dwr = dwr };
+        Write(_open!, dwr);
+    }
+
+    private void WatchdogChanged(WatchdogState before)
+    {
+        if (before == _watchdog.State) return;
+        _log.Info("Peer {0} watchdog {1} -> {2}", _peerHost, before, _watchdog.State);
+        Context.System.EventStream.Publish(new WatchdogStateChanged(_peerHost, before, _watchdog.State));
+        PublishStatus();
+    }
+
+    // ==== transitions =============================================================================================
+
+    private void To(PeerState state, string reason)
+    {
+        var from = _state;
+        _state = state;
+        _generation++;
+        Timers.Cancel(StateTimerKey);
+        var timeout = state switch
+        {
+            PeerState.WaitConnAck => _settings.ConnectTimeout + TimeSpan.FromSeconds(1),
+            PeerState.WaitICea or PeerState.WaitConnAckElect or PeerState.WaitReturns => _settings.CapabilitiesExchangeTimeout,
+            PeerState.Closing => _settings.DisconnectTimeout,
+            _ => (TimeSpan?)null,
+        };
+        if (timeout is { } t) Timers.StartSingleTimer(StateTimerKey, new StateTimeout(_generation), t);
+        Become(state switch
+        {
+            PeerState.Closed => Closed,
+            PeerState.WaitConnAck => WaitConnAck,
+            PeerState.WaitICea => WaitICea,
+            PeerState.WaitConnAckElect => WaitConnAckElect,
+            PeerState.WaitReturns => WaitReturns,
+            PeerState.ROpen or PeerState.IOpen => Open,
+            PeerState.Closing => Closing,
+            _ => throw new InvalidOperationException(state.ToString()),
+        });
+        if (from != state)
+        {
+            _log.Info("Peer {0} {1} -> {2} ({3})", _peerHost, from.RfcName(), state.RfcName(), reason);
+            Context.System.EventStream.Publish(new PeerStateChanged(_peerHost, from.RfcName(), state.RfcName(), reason));
+        }
+        PublishStatus();
+    }
+
+    /// <summary>Into Closed: Error / Cleanup / Disc — close every connection, complete every pending request with
+    /// 3002, take the watchdog down, and schedule the reconnect a configured initiator owes.</summary>
+    private void ToClosed(string reason)
+    {
+        var wasOpen = _state.IsOpen() || _state == PeerState.Closing;
+        _i?.Actor.Tell(ConnectionCommands.Close.Instance);
+        _r?.Actor.Tell(ConnectionCommands.Close.Instance);
+        _i = _r = _open = null;
+        _rCer = null;
+        Timers.Cancel(WatchdogTimerKey);
+        _watchdogGeneration++;
+        if (wasOpen)
+        {
+            var before = _watchdog.State;
+            _watchdog.ConnectionDown();
+            WatchdogChanged(before);
+        }
+        FailPending($"connection to {_peerHost} closed: {reason}");
+        To(PeerState.Closed, reason);
+        foreach (var w in _disconnectWaiters) w.Tell(new PeerCommands.Disconnected(_peerHost));
+        _disconnectWaiters.Clear();
+
+        if (_configured?.Connect == true && !_noReconnect && _sentCause is null)
+        {
+            var delay = _settings.Reconnect.Delay(_reconnectAttempt++, _random);
+            _log.Info("Reconnecting to {0} in {1:0.###} s", _peerHost, delay.TotalSeconds);
+            Timers.StartSingleTimer(ReconnectTimerKey, Reconnect.Instance, delay);
+        }
+        _sentCause = null;
+        if (_configured is null) Context.Stop(Self);   // an unconfigured peer exists only while connected
+    }
+
+    private void FailPending(string reason)
+    {
+        foreach (var e in _pending.DrainAll())
+            e.ReplyTo.Tell(LocalError(e.Request, ResultCodes.UnableToDeliver, reason));
+    }
+
+    private void ExpirePending()
+    {
+        foreach (var e in _pending.Expired())
+            e.ReplyTo.Tell(LocalError(e.Request, ResultCodes.UnableToDeliver,
+                $"no answer from {_peerHost} within {_settings.RequestTimeout.TotalSeconds:0.###} s"));
+    }
+
+    // ==== helpers =================================================================================================
+
+    private DiameterMessage LocalError(DiameterMessage request, uint code, string reason, Avp? failed = null) =>
+        ErrorAnswers.For(request, code, reason, _settings.OriginHost, _settings.OriginRealm, failed);
+
+    private bool Write(Conn conn, DiameterMessage m) => Write(conn, m, out _);
+
+    private bool Write(Conn? conn, DiameterMessage m, out string? why)
+    {
+        if (conn?.Outbound is null) { why = "no connection"; return false; }
+        if (_settings.LogMessages) _log.Debug("-> {0} {1}", _peerHost, m);
+        if (conn.Outbound.TrySend(m, out why)) return true;
+        _log.Warning("Could not send {0} to {1}: {2}", m, _peerHost, why);
+        return false;
+    }
+
+    private bool IsI(IActorRef connection) => _i is not null && connection.Equals(_i.Actor);
+    private bool IsR(IActorRef connection) => _r is not null && connection.Equals(_r.Actor);
+
+    private static Kind Classify(DiameterMessage m) => (m.CommandCode, m.IsRequest) switch
+    {
+        (257, true) => Kind.Cer,
+        (257, false) => Kind.Cea,
+        (280, true) => Kind.Dwr,
+        (280, false) => Kind.Dwa,
+        (282, true) => Kind.Dpr,
+        (282, false) => Kind.Dpa,
+        (_, true) => Kind.Request,
+        _ => Kind.Answer,
+    };
+
+    private void OnReceived(Kind kind, bool fromI, Action<Received, DiameterMessage> handle) =>
+        Receive<Received>(r => (fromI ? IsI(r.Connection) : IsR(r.Connection)) && Classify(r.Message) == kind, r =>
+        {
+            try { handle(r, r.Message); } finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); }
+        });
+
+    private void OnReceivedOther(bool fromI, Action<Received, DiameterMessage> handle) =>
+        Receive<Received>(r => fromI ? IsI(r.Connection) : IsR(r.Connection), r =>
+        {
+            try { handle(r, r.Message); } finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); }
+        });
+
+    private PeerStatus Status() => new(_peerHost, _peerRealm, _state, _watchdog.State,
+        _state.IsOpen() ? _common.Order().ToList() : [], _open?.Remote, _pending.Count);
+
+    private void PublishStatus() => Context.Parent.Tell(new StatusUpdate(Status()));
+}

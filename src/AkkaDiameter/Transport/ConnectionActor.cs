@@ -1,0 +1,166 @@
+using System.Net;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using Tcp = Akka.Streams.Dsl.Tcp;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Settings;
+using static AkkaDiameter.Transport.ConnectionEvents;
+
+namespace AkkaDiameter.Transport;
+
+/// <summary>
+/// One TCP connection as an Akka.Streams graph:
+/// <code>
+/// bounded channel ─▶ BatchWeighted(write-batch-bytes) ─▶ TCP ─▶ DiameterFrameStage ─▶ Sink.ActorRefWithAck(this)
+/// </code>
+/// Writes are batched so that small answers under load share one socket write; reads are cut into messages and
+/// decoded on the stream, and handed to the owner one at a time (the owner's <see cref="ConnectionCommands.Ack"/>
+/// releases the next), so backpressure runs from the owner back to the peer's TCP window. The actor reports the
+/// connection's life to its owner and stops when the connection is gone.
+/// </summary>
+internal sealed class ConnectionActor : ReceiveActor, IWithTimers
+{
+    /// <summary>Where the connection goes.</summary>
+    public abstract record Target;
+    /// <summary>Connect to a peer (an initiator connection).</summary>
+    public sealed record Outgoing(IPEndPoint Remote) : Target;
+    /// <summary>A connection a listener accepted (a responder connection).</summary>
+    public sealed record Incoming(Tcp.IncomingConnection Connection) : Target;
+
+    private sealed record TcpUp(Tcp.OutgoingConnection Connection);
+    private sealed record StreamFailed(Exception Cause);
+    private sealed class StreamInit { public static readonly StreamInit Instance = new(); }
+    private sealed class StreamAck { public static readonly StreamAck Instance = new(); }
+    private sealed class StreamCompleted { public static readonly StreamCompleted Instance = new(); }
+    private sealed class LingerExpired { public static readonly LingerExpired Instance = new(); }
+
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(2);
+
+    private readonly Target _target;
+    private readonly DiameterSettings _settings;
+    private readonly DiameterDictionary _dictionary;
+    private readonly IMaterializer _materializer;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Channel<ByteString> _channel;
+    private IActorRef _owner;
+    private IActorRef? _streamSender;
+    private UniqueKillSwitch? _killSwitch;
+    private bool _connected;
+    private bool _reported;
+    private string? _closeReason;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(Target target, IActorRef owner, DiameterSettings settings, DiameterDictionary dictionary, IMaterializer materializer) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(target, owner, settings, dictionary, materializer));
+
+    public ConnectionActor(Target target, IActorRef owner, DiameterSettings settings, DiameterDictionary dictionary, IMaterializer materializer)
+    {
+        _target = target;
+        _owner = owner;
+        _settings = settings;
+        _dictionary = dictionary;
+        _materializer = materializer;
+        _channel = Channel.CreateBounded<ByteString>(new BoundedChannelOptions(settings.SendQueueSize)
+        {
+            SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+        Receive<InboundMessage>(m =>
+        {
+            _streamSender = Sender;
+            _owner.Tell(new Received(Self, m.Message));
+        });
+        Receive<InboundError>(e =>
+        {
+            _streamSender = Sender;
+            _owner.Tell(new ReceiveFailed(Self, e));
+            if (e.Fatal) _closeReason = e.Error.ToString();
+        });
+        Receive<ConnectionCommands.Ack>(_ => _streamSender?.Tell(StreamAck.Instance));
+        Receive<ConnectionCommands.SetOwner>(s => _owner = s.Owner);
+        Receive<ConnectionCommands.Close>(_ =>
+        {
+            _closeReason ??= "closed by this node";
+            _channel.Writer.TryComplete();
+            Timers.StartSingleTimer(LingerExpired.Instance, LingerExpired.Instance, Linger);
+        });
+        Receive<LingerExpired>(_ => _killSwitch?.Shutdown());
+        Receive<ConnectionCommands.Abort>(_ =>
+        {
+            _closeReason ??= "aborted by this node";
+            _killSwitch?.Shutdown();
+        });
+        Receive<TcpUp>(up =>
+        {
+            _connected = true;
+            _owner.Tell(new Connected(Self, new Outbound(_channel.Writer, _settings.MaxMessageSize), up.Connection.RemoteAddress, up.Connection.LocalAddress));
+        });
+        Receive<StreamCompleted>(_ => Gone(_closeReason ?? "closed by the peer"));
+        Receive<StreamFailed>(f => Gone(_closeReason ?? f.Cause.Message));
+    }
+
+    protected override void PreStart()
+    {
+        var source = ChannelSource.FromReader(_channel.Reader)
+            .BatchWeighted(_settings.WriteBatchBytes, b => b.Count, b => b, (acc, b) => acc.Concat(b));
+        var sink = Sink.ActorRefWithAck<InboundFrame>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance,
+            ex => new StreamFailed(ex));
+        var frames = new DiameterFrameStage(_settings.MaxMessageSize, _dictionary);
+        var self = Self;
+        switch (_target)
+        {
+            case Outgoing o:
+                var tcp = Context.System.TcpStream().OutgoingConnection(o.Remote, null, null, halfClose: false,
+                    connectionTimeout: _settings.ConnectTimeout, idleTimeout: null);
+                var (connected, killSwitch) = source
+                    .ViaMaterialized(tcp, Keep.Right)
+                    .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Both)
+                    .Via(frames)
+                    .To(sink)
+                    .Run(_materializer);
+                _killSwitch = killSwitch;
+                connected.PipeTo(self, success: c => new TcpUp(c), failure: ex => new StreamFailed(ex));
+                break;
+            case Incoming i:
+                _killSwitch = source
+                    .Via(i.Connection.Flow)
+                    .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
+                    .Via(frames)
+                    .To(sink)
+                    .Run(_materializer);
+                _connected = true;
+                _owner.Tell(new Connected(Self, new Outbound(_channel.Writer, _settings.MaxMessageSize), i.Connection.RemoteAddress, i.Connection.LocalAddress));
+                break;
+        }
+    }
+
+    private void Gone(string reason)
+    {
+        if (!_reported)
+        {
+            _reported = true;
+            if (_connected) _owner.Tell(new Disconnected(Self, reason));
+            else _owner.Tell(new ConnectFailed(Self, reason));
+            _log.Debug("Connection {0} ended: {1}", _target, reason);
+        }
+        Context.Stop(Self);
+    }
+
+    protected override void PostStop()
+    {
+        _channel.Writer.TryComplete();
+        _killSwitch?.Shutdown();
+        if (!_reported)
+        {
+            _reported = true;
+            if (_connected) _owner.Tell(new Disconnected(Self, _closeReason ?? "connection actor stopped"));
+            else _owner.Tell(new ConnectFailed(Self, "connection actor stopped"));
+        }
+    }
+}

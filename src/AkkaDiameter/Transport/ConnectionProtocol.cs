@@ -1,0 +1,82 @@
+using System.Net;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.IO;
+using AkkaDiameter.Protocol;
+
+namespace AkkaDiameter.Transport;
+
+/// <summary>
+/// What a connection actor tells its owner (the peer table before CER, then the <c>PeerActor</c>). Writes do not go
+/// through the connection actor: the owner writes encoded messages straight into <see cref="Outbound"/>, a bounded
+/// channel whose full state it sees at once.
+/// </summary>
+public static class ConnectionEvents
+{
+    /// <summary>The TCP connection is up (RFC 6733 §5.6 I-Rcv-Conn-Ack for an initiator connection).</summary>
+    public sealed record Connected(IActorRef Connection, Outbound Outbound, EndPoint Remote, EndPoint Local);
+
+    /// <summary>The TCP connect failed (I-Rcv-Conn-Nack).</summary>
+    public sealed record ConnectFailed(IActorRef Connection, string Reason);
+
+    /// <summary>A message arrived. The owner answers <see cref="ConnectionCommands.Ack"/> when done with it: one message is
+    /// in flight per connection, so a slow owner slows the peer down through TCP instead of filling a mailbox.</summary>
+    public sealed record Received(IActorRef Connection, DiameterMessage Message);
+
+    /// <summary>A frame could not be decoded; acknowledged like <see cref="Received"/> unless <paramref name="Error"/> is fatal.</summary>
+    public sealed record ReceiveFailed(IActorRef Connection, InboundError Error);
+
+    /// <summary>The connection is gone (I-Peer-Disc / R-Peer-Disc, or our own close completing).</summary>
+    public sealed record Disconnected(IActorRef Connection, string Reason);
+}
+
+/// <summary>What an owner tells a connection actor.</summary>
+public static class ConnectionCommands
+{
+    /// <summary>Done with the last message; deliver the next.</summary>
+    public sealed class Ack
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Ack Instance = new();
+        private Ack() { }
+    }
+
+    /// <summary>Take over the connection: events go to <paramref name="Owner"/> from now on.</summary>
+    public sealed record SetOwner(IActorRef Owner);
+
+    /// <summary>Close after the queued writes are sent.</summary>
+    public sealed class Close
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Close Instance = new();
+        private Close() { }
+    }
+
+    /// <summary>Close now, dropping queued writes.</summary>
+    public sealed class Abort
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Abort Instance = new();
+        private Abort() { }
+    }
+}
+
+/// <summary>The write side of a connection: a bounded queue in front of the batching TCP writer.</summary>
+public sealed class Outbound(ChannelWriter<ByteString> writer, int maxMessageSize)
+{
+    /// <summary>Encodes and queues a message. False when the queue is full (the peer reads too slowly) or closed,
+    /// or the message is over <c>max-message-size</c>; the caller turns that into an error answer.</summary>
+    public bool TrySend(DiameterMessage message, out string? why)
+    {
+        var length = message.GetEncodedLength();
+        if (length > maxMessageSize) { why = $"{message.CommandName} is {length} bytes, over max-message-size {maxMessageSize}"; return false; }
+        var bytes = new byte[length];
+        message.Encode(bytes);
+        if (writer.TryWrite(ByteString.FromBytes(bytes))) { why = null; return true; }
+        why = "the connection's send queue is full or closed";
+        return false;
+    }
+
+    /// <summary>Ends the write side; the connection closes once the queue is flushed.</summary>
+    public void Complete() => writer.TryComplete();
+}

@@ -1,0 +1,125 @@
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using AkkaDiameter.Protocol;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Protocol.Wire;
+
+namespace AkkaDiameter.Transport;
+
+/// <summary>What the framing stage hands on: a decoded message, or an error.</summary>
+public abstract record InboundFrame;
+
+/// <summary>A complete, structurally valid message.</summary>
+/// <param name="Message">The message.</param>
+public sealed record InboundMessage(DiameterMessage Message) : InboundFrame;
+
+/// <summary>
+/// A frame that could not be decoded. <paramref name="Fatal"/> is true when the byte stream cannot be trusted any more
+/// (a Message Length under 20, over the maximum or not a multiple of 4: the next message's start is unknown), and
+/// the stage completes after handing it on; otherwise the connection may carry on after answering.
+/// </summary>
+/// <param name="Error">The error, with the header when 20 bytes could be read.</param>
+/// <param name="Fatal">Whether the stream ends here.</param>
+public sealed record InboundError(DiameterError Error, bool Fatal) : InboundFrame;
+
+/// <summary>
+/// Cuts a TCP byte stream into Diameter messages by the 24-bit Message Length of each header (RFC 6733 §3) and
+/// decodes them. Split and coalesced TCP segments are reassembled; a length field under 20, over
+/// <c>max-message-size</c> or not a multiple of 4 is DIAMETER_INVALID_MESSAGE_LENGTH 5015 and ends the stream (the
+/// bytes that follow have no known boundary). The declared length is checked before anything is buffered, so a
+/// hostile length never makes the stage wait for or hold more than the maximum.
+/// </summary>
+public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, InboundFrame>>
+{
+    private readonly int _maxMessageSize;
+    private readonly DiameterDictionary _dictionary;
+
+    /// <summary>Makes the stage.</summary>
+    public DiameterFrameStage(int maxMessageSize, DiameterDictionary dictionary)
+    {
+        _maxMessageSize = maxMessageSize;
+        _dictionary = dictionary;
+        Shape = new FlowShape<ByteString, InboundFrame>(In, Out);
+    }
+
+    /// <summary>Bytes in.</summary>
+    public Inlet<ByteString> In { get; } = new("DiameterFrame.in");
+    /// <summary>Frames out.</summary>
+    public Outlet<InboundFrame> Out { get; } = new("DiameterFrame.out");
+    /// <inheritdoc/>
+    public override FlowShape<ByteString, InboundFrame> Shape { get; }
+
+    /// <inheritdoc/>
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : InAndOutGraphStageLogic
+    {
+        private readonly DiameterFrameStage _stage;
+        private ByteString _buffer = ByteString.Empty;
+        private bool _failed;
+
+        public Logic(DiameterFrameStage stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            SetHandlers(stage.In, stage.Out, this);
+        }
+
+        public override void OnPush()
+        {
+            _buffer = _buffer.Concat(Grab(_stage.In));
+            Deliver();
+        }
+
+        public override void OnPull() => Deliver();
+
+        public override void OnUpstreamFinish()
+        {
+            if (_buffer.IsEmpty || _failed) CompleteStage();
+            else Deliver();   // emits what is complete, then completes: a partial message at the end is dropped
+        }
+
+        private void Deliver()
+        {
+            if (_failed) return;
+            if (!IsAvailable(_stage.Out)) return;
+            if (TryCut(out var frame))
+            {
+                Push(_stage.Out, frame);
+                if (_failed) CompleteStage();
+                return;
+            }
+            if (IsClosed(_stage.In)) CompleteStage();
+            else if (!HasBeenPulled(_stage.In)) Pull(_stage.In);
+        }
+
+        private bool TryCut(out InboundFrame frame)
+        {
+            frame = null!;
+            if (_buffer.Count < 4) return false;
+            var length = (_buffer[1] << 16) | (_buffer[2] << 8) | _buffer[3];
+            if (length < DiameterHeader.Size || length > _stage._maxMessageSize || length % 4 != 0)
+            {
+                // The header is needed to answer; wait for it unless the stream has ended.
+                if (_buffer.Count < DiameterHeader.Size && !IsClosed(_stage.In)) return false;
+                DiameterHeader? header = _buffer.Count >= DiameterHeader.Size
+                    ? DiameterHeader.Read(_buffer.Slice(0, DiameterHeader.Size).ToArray()) : null;
+                var why = length > _stage._maxMessageSize
+                    ? $"Message Length {length} is over the maximum of {_stage._maxMessageSize} bytes"
+                    : length < DiameterHeader.Size ? $"Message Length {length} is shorter than the header"
+                    : $"Message Length {length} is not a multiple of 4";
+                frame = new InboundError(new DiameterError(ResultCodes.InvalidMessageLength, why) { Header = header }, Fatal: true);
+                _failed = true;
+                _buffer = ByteString.Empty;
+                return true;
+            }
+            if (_buffer.Count < length) return false;
+            var bytes = _buffer.Slice(0, length).ToArray();
+            _buffer = _buffer.Slice(length);
+            frame = DiameterMessage.TryDecode(bytes, _stage._dictionary, out var message, out var error)
+                ? new InboundMessage(message!)
+                : new InboundError(error!, Fatal: false);
+            return true;
+        }
+    }
+}
