@@ -620,7 +620,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         Timers.Cancel(StateTimerKey);
         var timeout = state switch
         {
-            PeerState.WaitConnAck => _settings.ConnectTimeout + TimeSpan.FromSeconds(1),
+            PeerState.WaitConnAck => _settings.ConnectTimeout * 1.5,   // the connection reports first; this is the backstop
             PeerState.WaitICea or PeerState.WaitConnAckElect or PeerState.WaitReturns => _settings.CapabilitiesExchangeTimeout,
             PeerState.Closing => _settings.DisconnectTimeout,
             _ => (TimeSpan?)null,
