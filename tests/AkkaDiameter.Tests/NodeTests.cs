@@ -71,7 +71,7 @@ public class NodeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO
         if (mmeSide.State == PeerState.IOpen) Assert.Equal(hssPort, ((System.Net.IPEndPoint)mmeSide.Remote!).Port);
         else Assert.Equal(mmePort, ((System.Net.IPEndPoint)hssSide.Remote!).Port);
         var events = probe.ReceiveWhile(TimeSpan.FromMilliseconds(300), o => o as PeerStateChanged);
-        if (events.Any(e => e.To == "Wait-Returns"))
+        if (events.Any(e => e?.To == "Wait-Returns"))
             Assert.Equal((PeerState.IOpen, PeerState.ROpen), (hssSide.State, mmeSide.State));
         await mme.StopAsync();
         await hss.StopAsync();
