@@ -21,10 +21,12 @@ public static class CommandLine
               --json            print one JSON object per message instead of the tree
               --reencode        print each message encoded again, as hex, instead of the tree
               --dictionary FILE load an extra dictionary file (repeatable); see the README
+          node CONFIG.conf      run a Diameter node from a HOCON file (akka.diameter): listen, connect,
+                                answer CER/DWR/DPR; SIGINT/SIGTERM sends DPR (REBOOTING) and exits 0
           help                  this text
 
-        exit codes: 0 all messages valid, 1 usage or input error, 2 a message is malformed
-                    (its Result-Code name, number and the reason are printed on stderr)
+        exit codes: 0 success, 1 usage, input or configuration error (the key at fault is named),
+                    2 a decoded message is malformed (its Result-Code name, number and reason on stderr)
         """;
 
     /// <summary>Runs the tool with the given streams; returns the exit code.</summary>
@@ -39,6 +41,8 @@ public static class CommandLine
         {
             case "decode":
                 return DecodeCommand.Run(args[1..], stdin, stdout, stderr);
+            case "node":
+                return NodeCommand.Run(args[1..], stdout, stderr);
             default:
                 stderr.WriteLine($"akka-diameter: unknown command '{args[0]}'");
                 stderr.WriteLine(Usage);
