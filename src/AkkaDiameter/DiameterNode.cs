@@ -139,6 +139,37 @@ public sealed class DiameterNode : IAsyncDisposable
     /// <summary>The peers that are open (I-Open or R-Open).</summary>
     public async Task<IReadOnlyList<PeerStatus>> GetOpenPeersAsync() => (await GetPeersAsync()).Where(p => p.State.IsOpen()).ToList();
 
+    /// <summary>Waits until a peer is open (I-Open or R-Open) and returns its status.</summary>
+    /// <exception cref="TimeoutException">It did not open within <paramref name="timeout"/>.</exception>
+    /// <exception cref="UnknownPeerException">No such peer.</exception>
+    public async Task<PeerStatus> WaitUntilOpenAsync(string originHost, TimeSpan timeout)
+    {
+        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watcher = System.ActorOf(Props.Create(() => new OpenWatcher(originHost, opened)));
+        System.EventStream.Subscribe(watcher, typeof(PeerStateChanged));
+        try
+        {
+            var status = await GetPeerStatusAsync(originHost);
+            if (status.State.IsOpen()) return status;
+            try { await opened.Task.WaitAsync(timeout); }
+            catch (TimeoutException) { throw new TimeoutException($"peer {originHost} did not open within {timeout} (it is {(await GetPeerStatusAsync(originHost)).StateName})"); }
+            return await GetPeerStatusAsync(originHost);
+        }
+        finally
+        {
+            System.Stop(watcher);
+        }
+    }
+
+    private sealed class OpenWatcher : ReceiveActor
+    {
+        public OpenWatcher(string originHost, TaskCompletionSource opened) =>
+            Receive<PeerStateChanged>(e =>
+            {
+                if (string.Equals(e.Peer, originHost, StringComparison.OrdinalIgnoreCase) && e.To is "I-Open" or "R-Open") opened.TrySetResult();
+            });
+    }
+
     /// <summary>The last CER/CEA/DWR/DWA/DPR/DPA exchanged with a peer.</summary>
     public Task<BaseMessages> GetBaseMessagesAsync(string originHost) =>
         Ref.Ask<BaseMessages>(new PeerCommands.GetBaseMessages(originHost), _askTimeout);

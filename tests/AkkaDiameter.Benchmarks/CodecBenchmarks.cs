@@ -32,7 +32,7 @@ public class CodecBenchmarks
     }
 
     // Erlang/OTP diameter 2.2.7 capture, shared/reference/captures/erlang.hex, first line labelled ULR-opt.
-    private static byte[] LoadUlr() => Convert.FromHexString(File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "erlang.hex"))
+    internal static byte[] LoadUlr() => Convert.FromHexString(File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "erlang.hex"))
         .First(l => l.StartsWith("ULR-opt\t", StringComparison.Ordinal)).Split('\t')[1]);
 
     internal static DiameterMessage BuildUla() => DiameterMessage.CreateRequest("ULR").CreateAnswer()

@@ -55,7 +55,10 @@ public class SettingsTests
         var s = Parse(Minimal + "\nakka.diameter { listen = [ ], peers = [ ], applications = [ ], node.host-ip-addresses = [ ] }");
         Assert.Empty(s.Listen);
         Assert.Empty(s.Peers);
-        Assert.Equal([IPAddress.Loopback], s.HostIpAddresses.ToArray());
+        Assert.Contains(IPAddress.Loopback, s.HostIpAddresses);          // no listener: every local address
+        Assert.DoesNotContain(s.HostIpAddresses, a => a.IsIPv6LinkLocal);
+        var listening = Parse(Minimal + "\nakka.diameter.listen = [ { address = \"127.0.0.2\", port = 3868 } ]");
+        Assert.Equal([IPAddress.Parse("127.0.0.2")], listening.HostIpAddresses.ToArray());
     }
 
     [Theory]

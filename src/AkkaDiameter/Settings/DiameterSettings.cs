@@ -126,9 +126,7 @@ public sealed record DiameterSettings
             .Select((s, i) => IPAddress.TryParse(s, out var ip) ? ip
                 : throw new DiameterConfigurationException($"{P}.node.host-ip-addresses[{i}]", $"'{s}' is not an IP literal"))
             .ToImmutableArray();
-        if (hostIps.IsEmpty)
-            hostIps = listen.IsEmpty ? [IPAddress.Loopback]
-                : listen.Select(l => l.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : l.Address).Distinct().ToImmutableArray();
+        if (hostIps.IsEmpty) hostIps = DefaultHostIpAddresses(listen);
 
         var applications = Objects(c, "applications").Select((o, i) =>
         {
@@ -185,6 +183,25 @@ public sealed record DiameterSettings
             WriteBatchBytes = (int)Size(c, "write-batch-bytes", $"{P}.write-batch-bytes", 1024, 16 * 1024 * 1024),
             LogMessages = Bool(c, "log-messages", $"{P}.log-messages"),
         }.Checked();
+    }
+
+    /// <summary>
+    /// Host-IP-Address when none is configured (RFC 6733 §5.3: the addresses the node may use for Diameter): the
+    /// listen addresses; for a wildcard listener, or a node that only connects, every address of every interface
+    /// that is up.
+    /// </summary>
+    private static ImmutableArray<IPAddress> DefaultHostIpAddresses(ImmutableArray<ListenSettings> listen)
+    {
+        var specific = listen.Select(l => l.Address).Where(a => !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any)).ToList();
+        if (specific.Count > 0 && specific.Count == listen.Length) return [.. specific.Distinct()];
+        var all = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses.Select(u => u.Address))
+            .Where(a => !a.IsIPv6LinkLocal)
+            .Concat(specific)
+            .Distinct()
+            .ToImmutableArray();
+        return all.IsEmpty ? [IPAddress.Loopback] : all;
     }
 
     private DiameterSettings Checked()
