@@ -159,4 +159,20 @@ public class NodeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO
         await mme.StopAsync();
         await hss.StopAsync();
     }
+
+    [Fact]
+    public async Task A_listen_address_that_cannot_be_bound_stops_the_start_with_an_error_naming_the_key()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var e = await Assert.ThrowsAsync<Settings.DiameterConfigurationException>(() =>
+                DiameterNode.StartAsync(Sys, NodeSettings(Hss, port, ""), DiameterDictionary.Default, "hss"));
+            Assert.Equal("akka.diameter.listen", e.Key);
+            Assert.Contains($"127.0.0.1:{port}", e.Message);
+        }
+        finally { taken.Stop(); }
+    }
 }

@@ -68,8 +68,13 @@ internal sealed class ListenerActor : ReceiveActor
         Receive<Completed>(_ => Context.Stop(Self));
         Receive<Failed>(f =>
         {
-            _log.Error("Listener on {0} failed: {1}", _binding?.LocalAddress, f.Cause.Message);
-            Context.Stop(Self);
+            // Before the binding exists, a failed stream is a failed bind (the address is taken or not local).
+            if (_binding is null) Self.Forward(new Status.Failure(f.Cause.InnerException ?? f.Cause));
+            else
+            {
+                _log.Error("Listener on {0} failed: {1}", _binding?.LocalAddress, f.Cause.Message);
+                Context.Stop(Self);
+            }
         });
     }
 
