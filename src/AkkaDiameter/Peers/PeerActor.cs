@@ -550,7 +550,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             Writable(f.Connection)?.TrySend(answer, out _);
         else if (error.Header is { IsRequest: false } h && _pending.Complete(h.HopByHopId) is { } entry)
             entry.ReplyTo.Tell(LocalError(entry.Request, error.ResultCode, $"the answer from {_peerHost} could not be decoded: {error.Reason}", error.FailedAvp));
-        if (f.Error.Fatal) f.Connection.Tell(ConnectionCommands.Abort.Instance);
+        if (f.Error.Fatal) f.Connection.Tell(ConnectionCommands.Close.Instance);   // after the answer is flushed
         else f.Connection.Tell(ConnectionCommands.Ack.Instance);
     }
 

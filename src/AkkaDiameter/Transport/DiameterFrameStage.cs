@@ -16,8 +16,8 @@ public sealed record InboundMessage(DiameterMessage Message) : InboundFrame;
 
 /// <summary>
 /// A frame that could not be decoded. <paramref name="Fatal"/> is true when the byte stream cannot be trusted any more
-/// (a Message Length under 20, over the maximum or not a multiple of 4: the next message's start is unknown), and
-/// the stage completes after handing it on; otherwise the connection may carry on after answering.
+/// (a Message Length under 20, over the maximum or not a multiple of 4: the next message's start is unknown): the
+/// owner answers it and closes the connection; otherwise the connection may carry on after answering.
 /// </summary>
 /// <param name="Error">The error, with the header when 20 bytes could be read.</param>
 /// <param name="Fatal">Whether the stream ends here.</param>
@@ -28,7 +28,8 @@ public sealed record InboundError(DiameterError Error, bool Fatal) : InboundFram
 /// decodes them. Split and coalesced TCP segments are reassembled; a length field under 20, over
 /// <c>max-message-size</c> or not a multiple of 4 is DIAMETER_INVALID_MESSAGE_LENGTH 5015 and ends the stream (the
 /// bytes that follow have no known boundary). The declared length is checked before anything is buffered, so a
-/// hostile length never makes the stage wait for or hold more than the maximum.
+/// hostile length never makes the stage wait for or hold more than the maximum. After a fatal error the stage
+/// discards input and stays open, so that the owner can answer before it closes the connection.
 /// </summary>
 public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, InboundFrame>>
 {
@@ -67,7 +68,9 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
 
         public override void OnPush()
         {
-            _buffer = _buffer.Concat(Grab(_stage.In));
+            var chunk = Grab(_stage.In);
+            if (_failed) { Pull(_stage.In); return; }   // after a fatal error: read and discard until the close
+            _buffer = _buffer.Concat(chunk);
             Deliver();
         }
 
@@ -86,7 +89,11 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
             if (TryCut(out var frame))
             {
                 Push(_stage.Out, frame);
-                if (_failed) CompleteStage();
+                // A fatal error does not complete the stage: completing would cancel the TCP read side and close the
+                // connection before the owner's DIAMETER_INVALID_MESSAGE_LENGTH answer is written. The owner closes
+                // it after the answer; until then input is discarded.
+                if (_failed && !IsClosed(_stage.In) && !HasBeenPulled(_stage.In)) Pull(_stage.In);
+                else if (_failed) CompleteStage();
                 return;
             }
             if (IsClosed(_stage.In)) CompleteStage();
