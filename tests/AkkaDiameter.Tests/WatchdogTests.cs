@@ -91,6 +91,16 @@ public class WatchdogTests
     }
 
     [Fact]
+    public void An_orderly_close_resets_to_INITIAL_so_the_next_connection_is_OKAY_at_once()
+    {
+        var w = In(Okay);
+        w.Reset();
+        Assert.Equal(Initial, w.State);
+        Assert.Equal(None, w.ConnectionUp());
+        Assert.True(w.Available);
+    }
+
+    [Fact]
     public void Tw_is_jittered_within_plus_or_minus_the_jitter()
     {
         var random = new Random(7);

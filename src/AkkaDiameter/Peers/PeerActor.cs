@@ -261,7 +261,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         {
             try
             {
-                if (Classify(r.Message) == Kind.Dpa) { _base = _base with { Dpa = r.Message }; ToClosed("Rcv-DPA"); }
+                if (Classify(r.Message) == Kind.Dpa) { _base = _base with { Dpa = r.Message }; ToClosed("Rcv-DPA", orderly: true); }
                 else OnOpenMessage(r.Message);   // answers still complete their requests; DWR is still answered
             }
             finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); }
@@ -475,7 +475,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
                 // §5.4: DO_NOT_WANT_TO_TALK_TO_YOU means do not reconnect; BUSY means later.
                 if (cause == DisconnectCause.DoNotWantToTalkToYou) _noReconnect = true;
                 if (cause == DisconnectCause.Busy) _reconnectAttempt = Math.Max(_reconnectAttempt, 3);
-                ToClosed($"Rcv-DPR ({cause})");
+                ToClosed($"Rcv-DPR ({cause})", orderly: true);
                 return;
             case Kind.Cer:
                 var cea = CapabilitiesExchange.BuildCea(_settings, m, ResultCodes.Success);
@@ -647,7 +647,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
 
     /// <summary>Into Closed: Error / Cleanup / Disc — close every connection, complete every pending request with
     /// 3002, take the watchdog down, and schedule the reconnect a configured initiator owes.</summary>
-    private void ToClosed(string reason)
+    private void ToClosed(string reason, bool orderly = false)
     {
         var wasOpen = _state.IsOpen() || _state == PeerState.Closing;
         _i?.Actor.Tell(ConnectionCommands.Close.Instance);
@@ -659,7 +659,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         if (wasOpen)
         {
             var before = _watchdog.State;
-            _watchdog.ConnectionDown();
+            if (orderly) _watchdog.Reset();
+            else _watchdog.ConnectionDown();
             WatchdogChanged(before);
         }
         FailPending($"connection to {_peerHost} closed: {reason}");

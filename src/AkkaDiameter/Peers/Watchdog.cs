@@ -155,6 +155,15 @@ public sealed class Watchdog
         }
     }
 
+    /// <summary>An orderly close (DPR/DPA, RFC 6733 §5.4) is not a failure: the next connection starts afresh in
+    /// INITIAL and carries traffic at once, instead of proving itself in REOPEN.</summary>
+    public void Reset()
+    {
+        State = WatchdogState.Initial;
+        Pending = false;
+        NumDwa = 0;
+    }
+
     /// <summary>Tw with jitter: uniform in [Tw - jitter, Tw + jitter] (RFC 3539 §3.4.1).</summary>
     public static TimeSpan NextInterval(TimeSpan tw, TimeSpan jitter, Random random) =>
         tw + TimeSpan.FromTicks((long)((random.NextDouble() * 2 - 1) * jitter.Ticks));
