@@ -20,15 +20,12 @@ public class NodeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO
         return (hss, mme);
     }
 
-    private async Task AwaitState(DiameterNode node, string peer, PeerState state, TimeSpan? within = null) =>
-        await AwaitAssertAsync(async () => Assert.Equal(state, (await node.GetPeerStatusAsync(peer)).State), within ?? TimeSpan.FromSeconds(10));
-
     [Fact]
     public async Task CER_CEA_opens_I_Open_on_the_initiator_and_R_Open_on_the_responder()
     {
         var (hss, mme) = await HssAndMme();
-        await AwaitState(mme, Hss, PeerState.IOpen);
-        await AwaitState(hss, Mme, PeerState.ROpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(hss, Mme, PeerState.ROpen);
         var status = await mme.GetPeerStatusAsync(Hss);
         Assert.Equal("I-Open", status.StateName);
         Assert.Equal([16777251u], status.Applications);
@@ -81,7 +78,7 @@ public class NodeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO
     public async Task DWR_DWA_flow_both_ways_with_a_short_Tw_and_the_watchdog_stays_OKAY()
     {
         var (hss, mme) = await HssAndMme();
-        await AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
         var probe = CreateTestProbe();
         Sys.EventStream.Subscribe(probe, typeof(WatchdogStateChanged));
         // Tw = 400 ms ± 50 ms: within 3 s both sides have sent and answered DWRs.
@@ -118,7 +115,7 @@ public class NodeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO
         var suspect = probe.ExpectMsg<WatchdogStateChanged>(TimeSpan.FromSeconds(2));
         Assert.Equal((WatchdogState.Okay, WatchdogState.Suspect), (suspect.From, suspect.To));
         Assert.Equal((WatchdogState.Suspect, WatchdogState.Down), (probe.ExpectMsg<WatchdogStateChanged>(TimeSpan.FromSeconds(2)) is var d ? (d.From, d.To) : default));
-        await AwaitState(mme, Hss, PeerState.Closed, TimeSpan.FromSeconds(1));
+        await this.AwaitState(mme, Hss, PeerState.Closed, TimeSpan.FromSeconds(1));
         await mme.StopAsync();
     }
 
@@ -126,8 +123,8 @@ public class NodeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO
     public async Task DPR_DPA_closes_both_sides_and_REBOOTING_brings_the_initiator_back()
     {
         var (hss, mme) = await HssAndMme();
-        await AwaitState(mme, Hss, PeerState.IOpen);
-        await AwaitState(hss, Mme, PeerState.ROpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(hss, Mme, PeerState.ROpen);
         var probe = CreateTestProbe();
         Sys.EventStream.Subscribe(probe, typeof(PeerStateChanged));
         // The HSS sends DPR REBOOTING: the MME answers DPA, closes, and reconnects after its backoff (§5.4.3).
@@ -137,7 +134,7 @@ public class NodeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO
         Assert.Equal(0, hssSaw.Dpr!.GetInt32("Disconnect-Cause"));
         Assert.Equal(ResultCodes.Success, hssSaw.Dpa!.ResultCode);
         probe.FishForMessage<PeerStateChanged>(e => e.Peer == Hss && e.To == "Closed" && e.Reason.Contains("Rcv-DPR"), TimeSpan.FromSeconds(5));
-        await AwaitState(mme, Hss, PeerState.IOpen, TimeSpan.FromSeconds(10));
+        await this.AwaitState(mme, Hss, PeerState.IOpen, TimeSpan.FromSeconds(10));
         // An orderly disconnect is not a failure: the new connection carries traffic at once (no RFC 3539 REOPEN).
         Assert.True((await mme.GetPeerStatusAsync(Hss)).IsAvailable);
         await mme.StopAsync();
@@ -148,12 +145,12 @@ public class NodeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO
     public async Task DPR_DO_NOT_WANT_TO_TALK_TO_YOU_is_not_followed_by_a_reconnect()
     {
         var (hss, mme) = await HssAndMme();
-        await AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
         var probe = CreateTestProbe();
         Sys.EventStream.Subscribe(probe, typeof(PeerStateChanged));
         await hss.DisconnectAsync(Mme, DisconnectCause.DoNotWantToTalkToYou);
         probe.FishForMessage<PeerStateChanged>(e => e.Peer == Mme && e.To == "Closed", TimeSpan.FromSeconds(5));
-        await AwaitState(mme, Hss, PeerState.Closed, TimeSpan.FromSeconds(5));
+        await this.AwaitState(mme, Hss, PeerState.Closed, TimeSpan.FromSeconds(5));
         probe.ReceiveWhile(TimeSpan.FromMilliseconds(100), o => o as PeerStateChanged is { To: "Closed" } e ? e : null);
         // The MME's backoff is 100-400 ms: a reconnect attempt would show as Wait-Conn-Ack within 2 s.
         probe.ExpectNoMsg(TimeSpan.FromSeconds(2));

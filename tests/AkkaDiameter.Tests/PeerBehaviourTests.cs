@@ -12,9 +12,6 @@ namespace AkkaDiameter.Tests;
 /// <summary>A node against a scripted peer: the cases a well-behaved node cannot produce.</summary>
 public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output)
 {
-    private async Task AwaitState(DiameterNode node, string peer, PeerState state, TimeSpan? within = null) =>
-        await AwaitAssertAsync(async () => Assert.Equal(state, (await node.GetPeerStatusAsync(peer)).State), within ?? TimeSpan.FromSeconds(10));
-
     private static async Task<DiameterMessage> OpenAsHss(ScriptedPeer peer)
     {
         await peer.AcceptAsync();
@@ -36,7 +33,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         var events = CreateTestProbe();
         Sys.EventStream.Subscribe(events, typeof(PeerStateChanged));
         await OpenAsHss(peer);
-        await AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
         var answer = mme.SendAsync(Hss, Ulr());
         await peer.ExpectAsync(316, request: true);    // the ULR arrived; the peer dies before answering
         peer.Abort();
@@ -47,7 +44,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         events.FishForMessage<PeerStateChanged>(e => e.To == "Closed", TimeSpan.FromSeconds(5));
         events.FishForMessage<PeerStateChanged>(e => e.To == "Wait-Conn-Ack" && e.Reason.StartsWith("reconnect"), TimeSpan.FromSeconds(5));
         await OpenAsHss(peer);                          // the same listener takes the new connection
-        await AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
         // RFC 3539: a reopened connection carries traffic only after three answered DWRs.
         Assert.Equal(Peers.WatchdogState.Reopen, (await mme.GetPeerStatusAsync(Hss)).Watchdog);
         for (var i = 0; i < 3; i++)
@@ -66,7 +63,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, peer.Port, connect: true), "request-timeout = 300ms"),
             DiameterDictionary.Default, "mme");
         await OpenAsHss(peer);
-        await AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
         var answer = await mme.SendAsync(Hss, Ulr());
         Assert.Equal(ResultCodes.UnableToDeliver, answer.ResultCode);
         Assert.Contains("no answer", answer.GetString("Error-Message"));
@@ -80,7 +77,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         await using var peer = ScriptedPeer.Listen();
         var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, peer.Port, connect: true)), DiameterDictionary.Default, "mme");
         await OpenAsHss(peer);
-        await AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
         var first = mme.SendAsync(Hss, Ulr());
         var second = mme.SendAsync(Hss, Ulr());
         var r1 = await peer.ExpectAsync(316, request: true);
@@ -134,7 +131,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         var cea = await stranger.ExpectAsync(257, request: false);
         Assert.Equal(ResultCodes.Success, cea.ResultCode);
         Assert.Contains(16777251u, cea.GetGroup("Vendor-Specific-Application-Id").FindAll("Auth-Application-Id").Select(a => a.GetUInt32()));
-        await AwaitState(hss, "stranger.localdomain", PeerState.ROpen);
+        await this.AwaitState(hss, "stranger.localdomain", PeerState.ROpen);
         stranger.Abort();
         await AwaitAssertAsync(async () => Assert.Empty(await hss.GetPeersAsync()), TimeSpan.FromSeconds(5));
         await hss.StopAsync();
@@ -213,7 +210,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         await using var peer = ScriptedPeer.Listen();
         var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, 0, Peer(Hss, peer.Port, connect: true)), DiameterDictionary.Default, "mme");
         await OpenAsHss(peer);
-        await AwaitState(mme, Hss, PeerState.IOpen);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
         var watcher = CreateTestProbe();
         watcher.Watch(mme.Ref);
         var peerActor = await Sys.ActorSelection($"/user/mme/peers/peer-{Hss}").Ask<ActorIdentity>(new Identify(1), TimeSpan.FromSeconds(3));

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Configuration;
+using Akka.TestKit;
 using AkkaDiameter.Settings;
+using Xunit;
 
 namespace AkkaDiameter.Tests;
 
@@ -44,4 +46,8 @@ public static class TestNodes
 
     public static string Peer(string host, int port, bool connect) =>
         $$"""{ origin-host = "{{host}}", realm = "{{Realm}}", address = "127.0.0.1", port = {{port}}, connect = {{(connect ? "true" : "false")}} }""";
+
+    /// <summary>Waits (TestKit AwaitAssert) until the node reports <paramref name="state"/> for <paramref name="peer"/>.</summary>
+    public static Task AwaitState(this TestKitBase kit, DiameterNode node, string peer, PeerState state, TimeSpan? within = null) =>
+        kit.AwaitAssertAsync(async () => Assert.Equal(state, (await node.GetPeerStatusAsync(peer)).State), within ?? TimeSpan.FromSeconds(10));
 }
