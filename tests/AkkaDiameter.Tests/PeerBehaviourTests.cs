@@ -227,4 +227,24 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         Assert.Null(left.Subject);
         Assert.True(await peer.ClosedByNodeAsync());
     }
+
+    [Fact]
+    public async Task A_peer_that_stops_reading_fills_a_bounded_send_queue_and_further_requests_are_refused_3002_at_once()
+    {
+        await using var peer = ScriptedPeer.Listen();
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, peer.Port, connect: true),
+            "send-queue-size = 8\nrequest-timeout = 20s\nwatchdog-interval = 30s\nwatchdog-jitter = 1s"), DiameterDictionary.Default, "mme");
+        await OpenAsHss(peer);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
+        // The peer now reads nothing. 64 KiB requests fill the kernel's socket buffers, then the 8-message queue.
+        var bulk = new byte[64 * 1024];
+        var answers = Enumerable.Range(0, 400)
+            .Select(_ => mme.SendAsync(Hss, Ulr().Add(new Avp(65000, 99999, Protocol.Wire.AvpFlags.None, bulk))))
+            .ToList();
+        var refused = await Task.WhenAny(answers.Select(async a => await a)).Unwrap();
+        Assert.Equal(ResultCodes.UnableToDeliver, refused.ResultCode);
+        Assert.Contains("send queue is full", refused.GetString("Error-Message"));
+        Assert.True((await mme.GetPeerStatusAsync(Hss)).PendingRequests < 400);
+        await mme.StopAsync();
+    }
 }

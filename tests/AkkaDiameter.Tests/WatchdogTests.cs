@@ -111,3 +111,27 @@ public class WatchdogTests
         Assert.True(draws.Max() - draws.Min() > TimeSpan.FromSeconds(3));
     }
 }
+
+/// <summary>RFC 6733 §3 identifiers.</summary>
+public class IdentifierTests
+{
+    [Fact]
+    public void End_to_end_identifiers_carry_the_time_in_the_high_12_bits_and_count_in_the_low_20()
+    {
+        var before = (uint)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() & 0xFFF);
+        var a = EndToEndIdentifier.Next();
+        var b = EndToEndIdentifier.Next();
+        var after = (uint)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() & 0xFFF);
+        Assert.Contains(a >> 20, new[] { before, after });
+        Assert.Equal(((a & 0xF_FFFF) + 1) & 0xF_FFFF, b & 0xF_FFFF);
+    }
+
+    [Fact]
+    public void Hop_by_hop_identifiers_skip_the_ones_in_use()
+    {
+        var g = new HopByHopIdentifier();
+        var first = g.Next(_ => false);
+        var taken = new HashSet<uint> { first + 1, first + 2 };
+        Assert.Equal(first + 3, g.Next(taken.Contains));
+    }
+}
