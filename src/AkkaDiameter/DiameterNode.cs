@@ -3,16 +3,19 @@ using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
+using AkkaDiameter.Applications;
 using AkkaDiameter.Peers;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Sessions;
 using AkkaDiameter.Settings;
 using AkkaDiameter.Transport;
 
 namespace AkkaDiameter;
 
 /// <summary>
-/// The root of a node, <c>/user/diameter</c>: owns the stream materializer, the <see cref="PeerTable"/>
+/// The root of a node, <c>/user/diameter</c>: owns the stream materializer, the <see cref="ApplicationRouter"/>
+/// (<c>applications</c>), the <see cref="SessionSupervisor"/> (<c>sessions</c>), the <see cref="PeerTable"/>
 /// (<c>peers</c>) and one listener per configured address (<c>listener-N</c>). Every child stops with it, streams
 /// included.
 /// </summary>
@@ -24,19 +27,22 @@ internal sealed class DiameterNodeActor : ReceiveActor
 
     private readonly DiameterSettings _settings;
     private readonly DiameterDictionary _dictionary;
+    private readonly DiameterHandlers _handlers;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IPEndPoint> _bound = [];
+    private IActorRef _sessions = ActorRefs.Nobody;
     private readonly List<IActorRef> _endpointWaiters = [];
     private IActorRef _peers = ActorRefs.Nobody;
     private string? _bindFailure;
 
-    public static Props Props(DiameterSettings settings, DiameterDictionary dictionary) =>
-        Akka.Actor.Props.Create(() => new DiameterNodeActor(settings, dictionary));
+    public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, DiameterHandlers handlers) =>
+        Akka.Actor.Props.Create(() => new DiameterNodeActor(settings, dictionary, handlers));
 
-    public DiameterNodeActor(DiameterSettings settings, DiameterDictionary dictionary)
+    public DiameterNodeActor(DiameterSettings settings, DiameterDictionary dictionary, DiameterHandlers handlers)
     {
         _settings = settings;
         _dictionary = dictionary;
+        _handlers = handlers;
 
         Receive<ListenerActor.Bound>(b => { _bound.Add(b.Endpoint); AnswerEndpointWaiters(); });
         Receive<ListenerActor.BindFailed>(f =>
@@ -45,6 +51,8 @@ internal sealed class DiameterNodeActor : ReceiveActor
             AnswerEndpointWaiters();
         });
         Receive<GetListenEndpoints>(_ => { _endpointWaiters.Add(Sender); AnswerEndpointWaiters(); });
+        Receive<SessionSupervisor.CountSessions>(c => _sessions.Forward(c));
+        Receive<SessionSupervisor.EndSession>(e => _sessions.Forward(e));
         ReceiveAny(m => _peers.Forward(m));
     }
 
@@ -53,8 +61,10 @@ internal sealed class DiameterNodeActor : ReceiveActor
         if (_settings.WatchdogInterval < TimeSpan.FromSeconds(6))
             _log.Warning("watchdog-interval {0} is below the 6 s RFC 3539 §3.4.1 allows; fine for tests, not for a network", _settings.WatchdogInterval);
         var materializer = Context.Materializer();
+        var applications = Context.ActorOf(ApplicationRouter.Props(_handlers), "applications");
+        _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout), "sessions");
         _peers = Context.ActorOf(PeerTable.Props(_settings, _dictionary, (ctx, remote) =>
-            ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer))), "peers");
+            ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer)), _sessions), "peers");
         for (var i = 0; i < _settings.Listen.Length; i++)
             Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer), $"listener-{i}");
     }
@@ -112,10 +122,16 @@ public sealed class DiameterNode : IAsyncDisposable
     public static Task<DiameterNode> StartAsync(ActorSystem system, string name = "diameter") =>
         StartAsync(system, DiameterSettings.Create(system), DiameterDictionary.Default, name);
 
-    /// <summary>Starts a node with explicit settings and dictionary.</summary>
-    public static async Task<DiameterNode> StartAsync(ActorSystem system, DiameterSettings settings, DiameterDictionary dictionary, string name = "diameter")
+    /// <summary>Starts a node from the system's configuration with request handlers.</summary>
+    public static Task<DiameterNode> StartAsync(ActorSystem system, DiameterHandlers handlers, string name = "diameter") =>
+        StartAsync(system, DiameterSettings.Create(system), DiameterDictionary.Default, name, handlers);
+
+    /// <summary>Starts a node with explicit settings, dictionary and, optionally, request handlers (without
+    /// handlers every application request is answered DIAMETER_COMMAND_UNSUPPORTED 3001).</summary>
+    public static async Task<DiameterNode> StartAsync(ActorSystem system, DiameterSettings settings, DiameterDictionary dictionary,
+        string name = "diameter", DiameterHandlers? handlers = null)
     {
-        var root = system.ActorOf(DiameterNodeActor.Props(settings, dictionary), name);
+        var root = system.ActorOf(DiameterNodeActor.Props(settings, dictionary, handlers ?? new DiameterHandlers()), name);
         try
         {
             var endpoints = await root.Ask<IReadOnlyList<IPEndPoint>>(DiameterNodeActor.GetListenEndpoints.Instance, TimeSpan.FromSeconds(30));
@@ -178,6 +194,15 @@ public sealed class DiameterNode : IAsyncDisposable
     /// <c>request-timeout</c>, or loses the connection gives a local DIAMETER_UNABLE_TO_DELIVER 3002 answer.</summary>
     public Task<DiameterMessage> SendAsync(string originHost, DiameterMessage request) =>
         Ref.Ask<DiameterMessage>(new PeerCommands.SendRequest(originHost, request), _askTimeout);
+
+    /// <summary>How many session actors are alive (one per Session-Id in use).</summary>
+    public Task<int> CountSessionsAsync() => Ref.Ask<int>(SessionSupervisor.CountSessions.Instance, _askTimeout);
+
+    /// <summary>Ends a session: its actor stops once its queued requests are answered.</summary>
+    public void EndSession(string sessionId) => Ref.Tell(new SessionSupervisor.EndSession(sessionId));
+
+    /// <summary>A new Session-Id for this node (RFC 6733 §8.8).</summary>
+    public string NewSessionId(string? optional = null) => SessionIds.New(Settings.OriginHost, optional);
 
     /// <summary>Disconnects a peer with DPR and waits until it is Closed.</summary>
     public Task DisconnectAsync(string originHost, DisconnectCause cause = DisconnectCause.Rebooting) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Event;
+using AkkaDiameter.Applications;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
 using AkkaDiameter.Settings;
@@ -51,6 +52,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private readonly DiameterSettings _settings;
     private readonly DiameterDictionary _dictionary;
     private readonly Func<IActorContext, IPEndPoint, IActorRef> _connect;
+    private readonly IActorRef _dispatcher;
+    private readonly Dictionary<uint, (DiameterMessage Request, long Deadline)> _inbound = [];
     private readonly PeerSettings? _configured;
     private readonly string _peerHost;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -78,14 +81,17 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for a peer. <paramref name="connect"/> makes the initiator connection, owned by the calling actor:
-    /// a TCP <see cref="ConnectionActor"/> in a node, a scripted stand-in in tests.</summary>
+    /// a TCP <see cref="ConnectionActor"/> in a node, a scripted stand-in in tests. <paramref name="dispatcher"/>
+    /// receives the peer's application requests (the session supervisor); without one they are answered
+    /// DIAMETER_COMMAND_UNSUPPORTED 3001.</summary>
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
-        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect) =>
-        Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect));
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef? dispatcher = null) =>
+        Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect, dispatcher ?? ActorRefs.Nobody));
 
     public PeerActor(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
-        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect)
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher)
     {
+        _dispatcher = dispatcher;
         _settings = settings;
         _dictionary = dictionary;
         _peerHost = peerHost;
@@ -283,6 +289,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         Receive<PeerCommands.Disconnect>(d => Self.Forward(new Stop(d.Cause, Sender)));
         Receive<PeerCommands.Connect>(_ => { _noReconnect = false; });
         Receive<SweepPending>(_ => ExpirePending());
+        Receive<HandlerAnswer>(OnHandlerAnswer);
         Receive<Reconnect>(_ => { });
         Receive<StateTimeout>(_ => { });
         Receive<WatchdogTick>(_ => { });
@@ -492,18 +499,55 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             return;
         }
         if (kind == Kind.Answer) { CompleteRequest(m); return; }
-        AnswerUnhandledRequest(m);
+        DispatchRequest(m);
     }
 
-    /// <summary>A request for the node's applications. Handlers arrive with the node runtime; until then a request
-    /// for an application not agreed in CER/CEA is DIAMETER_APPLICATION_UNSUPPORTED 3007 and any other
-    /// DIAMETER_COMMAND_UNSUPPORTED 3001 (§7.1.3).</summary>
-    private void AnswerUnhandledRequest(DiameterMessage request)
+    /// <summary>
+    /// Process (§5.6) for a request of an application: one not agreed in CER/CEA is DIAMETER_APPLICATION_UNSUPPORTED
+    /// 3007; one that fails validation is answered with the codec's Result-Code and Failed-AVP and never reaches a
+    /// handler (§7.1); the rest go to the session supervisor and on to their handler, with a deadline of
+    /// <c>request-timeout</c> after which the node answers DIAMETER_UNABLE_TO_COMPLY 5012.
+    /// </summary>
+    private void DispatchRequest(DiameterMessage request)
     {
-        var answer = !_common.Contains(request.ApplicationId) && !_common.Contains(CapabilitiesExchange.RelayApplicationId)
-            ? LocalError(request, ResultCodes.ApplicationUnsupported, $"application {request.ApplicationId} was not agreed with {_peerHost}")
-            : LocalError(request, ResultCodes.CommandUnsupported, $"no handler for {request.CommandName} ({request.CommandCode}) in application {request.ApplicationId}");
-        Write(_open!, answer);
+        if (!_common.Contains(request.ApplicationId) && !_common.Contains(CapabilitiesExchange.RelayApplicationId))
+        {
+            Write(_open!, LocalError(request, ResultCodes.ApplicationUnsupported, $"application {request.ApplicationId} was not agreed with {_peerHost}"));
+            return;
+        }
+        if (request.Validate() is { } invalid)
+        {
+            Write(_open!, request.CreateErrorAnswer(invalid, _settings.OriginHost, _settings.OriginRealm));
+            return;
+        }
+        if (_dispatcher.IsNobody())
+        {
+            Write(_open!, LocalError(request, ResultCodes.CommandUnsupported,
+                $"no handler for {request.CommandName} ({request.CommandCode}) in application {request.ApplicationId}"));
+            return;
+        }
+        _inbound[request.HopByHopId] = (request, Environment.TickCount64 + (long)_settings.RequestTimeout.TotalMilliseconds);
+        _dispatcher.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm));
+    }
+
+    private void OnHandlerAnswer(HandlerAnswer a)
+    {
+        var answer = a.Answer;
+        if (!_inbound.Remove(answer.HopByHopId, out var entry) || entry.Request.EndToEndId != answer.EndToEndId)
+        {
+            _log.Warning("Dropped {0} for {1}: no request from it waits for hop-by-hop 0x{2:X8} (answered at its deadline, or the connection is gone)",
+                answer, _peerHost, answer.HopByHopId);
+            return;
+        }
+        if (answer.IsRequest)
+        {
+            _log.Error("The handler for {0} replied with a request ({1}); answering 5012", entry.Request.CommandName, answer);
+            answer = LocalError(entry.Request, ResultCodes.UnableToComply, "the handler did not produce an answer");
+        }
+        // §6.2: answers carry Origin-Host and Origin-Realm.
+        if (answer.Find(264) is null) answer.Add("Origin-Host", _settings.OriginHost);
+        if (answer.Find(296) is null) answer.Add("Origin-Realm", _settings.OriginRealm);
+        if (_open is not null) Write(_open, answer);
     }
 
     private void SendRequest(DiameterMessage request, IActorRef replyTo)
@@ -664,6 +708,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             WatchdogChanged(before);
         }
         FailPending($"connection to {_peerHost} closed: {reason}");
+        _inbound.Clear();   // the peer that asked is gone; late handler answers are dropped
         To(PeerState.Closed, reason);
         foreach (var w in _disconnectWaiters) w.Tell(new PeerCommands.Disconnected(_peerHost));
         _disconnectWaiters.Clear();
@@ -686,6 +731,17 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
 
     private void ExpirePending()
     {
+        if (_inbound.Count > 0)
+        {
+            var now = Environment.TickCount64;
+            foreach (var (hopByHop, entry) in _inbound.Where(kv => kv.Value.Deadline <= now).ToList())
+            {
+                _inbound.Remove(hopByHop);
+                if (_open is not null)
+                    Write(_open, LocalError(entry.Request, ResultCodes.UnableToComply,
+                        $"no answer from the {entry.Request.CommandName} handler within {_settings.RequestTimeout.TotalSeconds:0.###} s"));
+            }
+        }
         foreach (var e in _pending.Expired())
             e.ReplyTo.Tell(LocalError(e.Request, ResultCodes.UnableToDeliver,
                 $"no answer from {_peerHost} within {_settings.RequestTimeout.TotalSeconds:0.###} s"));

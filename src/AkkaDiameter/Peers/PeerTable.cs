@@ -29,6 +29,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private readonly DiameterSettings _settings;
     private readonly DiameterDictionary _dictionary;
     private readonly Func<IActorContext, IPEndPoint, IActorRef> _connect;
+    private readonly IActorRef _dispatcher;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _peers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, PeerStatus> _status = new(StringComparer.OrdinalIgnoreCase);
@@ -40,11 +41,12 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect) =>
-        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect));
+    public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher) =>
+        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher));
 
-    public PeerTable(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect)
+    public PeerTable(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher)
     {
+        _dispatcher = dispatcher;
         _settings = settings;
         _dictionary = dictionary;
         _connect = connect;
@@ -128,7 +130,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private IActorRef AddPeer(string host, string realm, PeerSettings? configured)
     {
         var name = configured is not null ? $"peer-{host}" : $"peer-{host}-{++_dynamic}";
-        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect), Uri.EscapeDataString(name));
+        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher), Uri.EscapeDataString(name));
         Context.Watch(actor);
         _peers[host] = actor;
         return actor;

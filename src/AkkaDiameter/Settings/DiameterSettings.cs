@@ -99,6 +99,8 @@ public sealed record DiameterSettings
     public int WriteBatchBytes { get; init; } = 64 * 1024;
     /// <summary>Log every message at Debug.</summary>
     public bool LogMessages { get; init; }
+    /// <summary>A session actor with no request for this long stops.</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The embedded reference.conf.</summary>
     public static Config ReferenceConfig { get; } = LoadReference();
@@ -182,6 +184,7 @@ public sealed record DiameterSettings
             SendQueueSize = (int)Size(c, "send-queue-size", $"{P}.send-queue-size", 1, 1_000_000),
             WriteBatchBytes = (int)Size(c, "write-batch-bytes", $"{P}.write-batch-bytes", 1024, 16 * 1024 * 1024),
             LogMessages = Bool(c, "log-messages", $"{P}.log-messages"),
+            SessionIdleTimeout = Duration(c, "session-idle-timeout", $"{P}.session-idle-timeout", TimeSpan.FromMilliseconds(10)),
         }.Checked();
     }
 

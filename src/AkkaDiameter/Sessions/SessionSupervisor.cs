@@ -1,0 +1,148 @@
+using Akka.Actor;
+using Akka.Event;
+using AkkaDiameter.Applications;
+
+namespace AkkaDiameter.Sessions;
+
+/// <summary>
+/// Child per entity: one <see cref="SessionActor"/> per Session-Id, created by the session's first request and
+/// stopped when idle for <c>session-idle-timeout</c> or when the application ends it (<see cref="EndSession"/>).
+/// Requests without a Session-Id go straight to the application router. Passivation never drops a request: an idle
+/// session first leaves the table (so new requests make a new actor) and stops only when it has nothing in hand.
+/// </summary>
+internal sealed class SessionSupervisor : ReceiveActor
+{
+    /// <summary>Ends a session now: its actor stops once its queued requests are answered.</summary>
+    public sealed record EndSession(string SessionId);
+    /// <summary>Ask how many session actors are alive: the reply is an <see cref="int"/>.</summary>
+    public sealed class CountSessions { public static readonly CountSessions Instance = new(); }
+
+    internal sealed record Idle(string SessionId);
+
+    private readonly IActorRef _router;
+    private readonly TimeSpan _idleTimeout;
+    private readonly TimeSpan _requestTimeout;
+    private readonly Dictionary<string, IActorRef> _sessions = new(StringComparer.Ordinal);
+    private readonly HashSet<IActorRef> _alive = [];
+    private long _created;
+
+    public static Props Props(IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout) =>
+        Akka.Actor.Props.Create(() => new SessionSupervisor(router, idleTimeout, requestTimeout));
+
+    public SessionSupervisor(IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout)
+    {
+        _router = router;
+        _idleTimeout = idleTimeout;
+        _requestTimeout = requestTimeout;
+
+        Receive<IncomingRequest>(r =>
+        {
+            var sessionId = SessionIdOf(r);
+            if (sessionId is null) { _router.Forward(r); return; }
+            if (!_sessions.TryGetValue(sessionId, out var session))
+            {
+                session = Context.ActorOf(SessionActor.Props(sessionId, _router, _idleTimeout, _requestTimeout), $"session-{++_created}");
+                Context.Watch(session);
+                _sessions[sessionId] = session;
+                _alive.Add(session);
+            }
+            session.Forward(r);
+        });
+        Receive<Idle>(i => Retire(i.SessionId, Sender));
+        Receive<EndSession>(e => { if (_sessions.TryGetValue(e.SessionId, out var s)) Retire(e.SessionId, s); });
+        Receive<Terminated>(t =>
+        {
+            _alive.Remove(t.ActorRef);
+            foreach (var (id, s) in _sessions.Where(kv => kv.Value.Equals(t.ActorRef)).ToList()) _sessions.Remove(id);
+        });
+        Receive<CountSessions>(_ => Sender.Tell(_alive.Count));
+    }
+
+    private void Retire(string sessionId, IActorRef session)
+    {
+        if (_sessions.TryGetValue(sessionId, out var current) && current.Equals(session)) _sessions.Remove(sessionId);
+        session.Tell(SessionActor.StopWhenIdle.Instance);
+    }
+
+    private static string? SessionIdOf(IncomingRequest r)
+    {
+        try { return r.Request.SessionId; }
+        catch (Protocol.DiameterException) { return null; }   // validated already; an unreadable one has no session
+    }
+}
+
+/// <summary>
+/// One Diameter session: its requests reach the handler one at a time, in arrival order, each after the previous
+/// one's answer (RFC 6733 §8: a session's messages are processed in order).
+/// </summary>
+internal sealed class SessionActor : ReceiveActor, IWithTimers
+{
+    public sealed class StopWhenIdle { public static readonly StopWhenIdle Instance = new(); }
+    private sealed record InHandTimeout(long Sequence);
+
+    private readonly IActorRef _router;
+    private readonly TimeSpan _requestTimeout;
+    private readonly Queue<IncomingRequest> _queue = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IncomingRequest? _inHand;
+    private long _sequence;
+    private bool _retiring;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string sessionId, IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout) =>
+        Akka.Actor.Props.Create(() => new SessionActor(sessionId, router, idleTimeout, requestTimeout));
+
+    public SessionActor(string sessionId, IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout)
+    {
+        _router = router;
+        _requestTimeout = requestTimeout;
+        Context.SetReceiveTimeout(idleTimeout);
+
+        Receive<IncomingRequest>(r =>
+        {
+            _queue.Enqueue(r);
+            if (_inHand is null) Next();
+        });
+        Receive<HandlerAnswer>(a =>
+        {
+            if (_inHand is null || a.Answer.HopByHopId != _inHand.Request.HopByHopId || a.Answer.EndToEndId != _inHand.Request.EndToEndId)
+            {
+                // Too late: the node has answered 5012 at the deadline and this session moved on.
+                _log.Warning("Session {0}: dropped a late answer {1}", sessionId, a.Answer);
+                return;
+            }
+            _inHand.ReplyTo.Tell(a);
+            _inHand = null;
+            Next();
+        });
+        // A handler that never answers must not block the session: at the deadline (when the node answers the peer
+        // 5012) the session moves on to its next request.
+        Receive<InHandTimeout>(t => t.Sequence == _sequence && _inHand is not null, _ => { _inHand = null; Next(); });
+        Receive<InHandTimeout>(_ => { });
+        Receive<ReceiveTimeout>(_ =>
+        {
+            if (_inHand is null && _queue.Count == 0) Context.Parent.Tell(new SessionSupervisor.Idle(sessionId));
+        });
+        Receive<StopWhenIdle>(_ =>
+        {
+            _retiring = true;
+            if (_inHand is null && _queue.Count == 0) Context.Stop(Self);
+        });
+    }
+
+    private void Next()
+    {
+        Timers.Cancel("in-hand");
+        if (_queue.Count == 0)
+        {
+            if (_retiring) Context.Stop(Self);
+            return;
+        }
+        var r = _queue.Dequeue();
+        _inHand = r;
+        _sequence++;
+        Timers.StartSingleTimer("in-hand", new InHandTimeout(_sequence), _requestTimeout);
+        _router.Tell(r with { ReplyTo = Self });
+    }
+}
