@@ -1,0 +1,153 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using AkkaDiameter.Applications;
+using AkkaDiameter.Protocol;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Sessions;
+using Xunit;
+using Xunit.Abstractions;
+using static AkkaDiameter.Tests.TestNodes;
+
+namespace AkkaDiameter.Tests;
+
+/// <summary>Requests from a peer reaching handler actors: dispatch, validation, supervision, sessions.</summary>
+public class DispatchTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output)
+{
+    /// <summary>Answers ULR with ULA 2001; a User-Name of "crash" makes it throw; "slow-N" answers after N other requests.</summary>
+    private sealed class UlrHandler : DiameterRequestHandler
+    {
+        public static readonly List<string> Seen = [];
+        protected override void Handle(IncomingRequest r)
+        {
+            var imsi = r.Request.GetString("User-Name");
+            lock (Seen) Seen.Add($"{r.Request.SessionId}:{imsi}");
+            if (imsi == "crash") throw new InvalidOperationException("subscriber store unavailable");
+            r.Reply(r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED").Add("ULA-Flags", 1u));
+        }
+    }
+
+    /// <summary>A plain actor, not a DiameterRequestHandler: it never answers.</summary>
+    private sealed class SilentHandler : ReceiveActor
+    {
+        public SilentHandler() => ReceiveAny(_ => { });
+    }
+
+    private async Task<(DiameterNode Hss, DiameterNode Mme)> Nodes(DiameterHandlers handlers, string hssExtra = "")
+    {
+        var hssPort = FreePort();
+        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, hssPort, Peer(Mme, 1, connect: false), hssExtra), DiameterDictionary.Default, "hss", handlers);
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, hssPort, connect: true)), DiameterDictionary.Default, "mme");
+        await mme.WaitUntilOpenAsync(Hss, TimeSpan.FromSeconds(10));
+        return (hss, mme);
+    }
+
+    private static DiameterMessage Ulr(string sessionId, string imsi) => DiameterMessage.CreateRequest("ULR")
+        .Add("Session-Id", sessionId).Add("Auth-Session-State", "NO_STATE_MAINTAINED").Add("Destination-Realm", Realm)
+        .Add("User-Name", imsi).Add("RAT-Type", "EUTRAN").Add("ULR-Flags", 34u).Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
+
+    [Fact]
+    public async Task A_request_reaches_the_handler_registered_for_its_application_and_command_and_its_answer_comes_back()
+    {
+        var (hss, mme) = await Nodes(new DiameterHandlers().Add<UlrHandler>("ULR"));
+        var sessionId = mme.NewSessionId();
+        var ula = await mme.SendAsync(Hss, Ulr(sessionId, "001010000000001"));
+        Assert.Equal(ResultCodes.Success, ula.ResultCode);
+        Assert.Equal(sessionId, ula.SessionId);
+        Assert.Equal(Hss, ula.GetString("Origin-Host"));
+        Assert.Equal(1u, ula.GetUInt32("ULA-Flags"));
+        Assert.Null(ula.Validate());
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_is_answered_5012_and_serves_the_next_request()
+    {
+        var (hss, mme) = await Nodes(new DiameterHandlers().Add<UlrHandler>("ULR"));
+        var crashed = await mme.SendAsync(Hss, Ulr(mme.NewSessionId(), "crash"));
+        Assert.Equal(ResultCodes.UnableToComply, crashed.ResultCode);
+        Assert.Contains("subscriber store unavailable", crashed.GetString("Error-Message"));
+        var next = await mme.SendAsync(Hss, Ulr(mme.NewSessionId(), "001010000000002"));
+        Assert.Equal(ResultCodes.Success, next.ResultCode);
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_handler_that_never_answers_is_answered_5012_at_request_timeout_and_its_session_moves_on()
+    {
+        var (hss, mme) = await Nodes(new DiameterHandlers().Add("ULR", Props.Create<SilentHandler>()), "request-timeout = 500ms");
+        var sessionId = mme.NewSessionId();
+        var first = mme.SendAsync(Hss, Ulr(sessionId, "001010000000001"));
+        var second = mme.SendAsync(Hss, Ulr(sessionId, "001010000000001"));
+        Assert.Equal(ResultCodes.UnableToComply, (await first).ResultCode);
+        Assert.Contains("no answer from the ULR handler", (await first).GetString("Error-Message"));
+        Assert.Equal(ResultCodes.UnableToComply, (await second).ResultCode);
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_command_without_a_handler_is_3001_and_a_request_failing_validation_never_reaches_the_handler()
+    {
+        var (hss, mme) = await Nodes(new DiameterHandlers().Add<UlrHandler>("ULR"));
+        var air = DiameterMessage.CreateRequest("AIR").Add("Session-Id", mme.NewSessionId()).Add("Auth-Session-State", 1)
+            .Add("Destination-Realm", Realm).Add("User-Name", "001010000000001").Add("Visited-PLMN-Id", new byte[] { 0, 0xF1, 0x10 });
+        var aia = await mme.SendAsync(Hss, air);
+        Assert.Equal((ResultCodes.CommandUnsupported, true), (aia.ResultCode!.Value, aia.IsError));
+
+        var sessionId = mme.NewSessionId();
+        var noUser = Ulr(sessionId, "x");
+        noUser.RemoveAll("User-Name");
+        var rejected = await mme.SendAsync(Hss, noUser);
+        Assert.Equal(ResultCodes.MissingAvp, rejected.ResultCode);
+        Assert.Equal("User-Name", Assert.Single(rejected.GetGroup("Failed-AVP").Avps).Name);
+        lock (UlrHandler.Seen) Assert.DoesNotContain(UlrHandler.Seen, s => s.StartsWith(sessionId));
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
+    [Fact]
+    public async Task Session_actors_are_created_by_the_first_request_reused_kept_in_order_and_passivated_when_idle()
+    {
+        var (hss, mme) = await Nodes(new DiameterHandlers().Add<UlrHandler>("ULR"), "session-idle-timeout = 1s");
+        var a = mme.NewSessionId("a");
+        var b = mme.NewSessionId("b");
+        var answers = new List<Task<DiameterMessage>>();
+        for (var i = 0; i < 20; i++)
+        {
+            answers.Add(mme.SendAsync(Hss, Ulr(a, $"a{i:D2}")));
+            answers.Add(mme.SendAsync(Hss, Ulr(b, $"b{i:D2}")));
+        }
+        Assert.All(await Task.WhenAll(answers), m => Assert.Equal(ResultCodes.Success, m.ResultCode));
+        List<string> seen;
+        lock (UlrHandler.Seen) seen = [.. UlrHandler.Seen];
+        // Each session's requests reached the handler in the order they were sent.
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"{a}:a{i:D2}"), seen.Where(s => s.StartsWith(a + ":")));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"{b}:b{i:D2}"), seen.Where(s => s.StartsWith(b + ":")));
+        // Two session actors served forty requests, and both stop once idle.
+        await AwaitAssertAsync(async () => Assert.Equal(0, await hss.CountSessionsAsync()), TimeSpan.FromSeconds(5));
+        var again = await mme.SendAsync(Hss, Ulr(a, "a20"));
+        Assert.Equal(ResultCodes.Success, again.ResultCode);
+        Assert.Equal(1, await hss.CountSessionsAsync());
+        hss.EndSession(a);
+        await AwaitAssertAsync(async () => Assert.Equal(0, await hss.CountSessionsAsync()), TimeSpan.FromSeconds(5));
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
+    [Fact]
+    public void Session_ids_follow_RFC_6733_section_8_8()
+    {
+        var first = SessionIds.New(Mme);
+        var second = SessionIds.New(Mme, "attach");
+        var p1 = first.Split(';');
+        var p2 = second.Split(';');
+        Assert.Equal(3, p1.Length);
+        Assert.Equal(Mme, p1[0]);
+        Assert.Equal(p1[1], p2[1]);                                   // high 32 bits: boot time
+        Assert.Equal(uint.Parse(p1[2]) + 1, uint.Parse(p2[2]));       // low 32 bits: incremented
+        Assert.Equal("attach", p2[3]);
+        Assert.InRange(uint.Parse(p1[1]), (uint)DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds(), (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+    }
+}
