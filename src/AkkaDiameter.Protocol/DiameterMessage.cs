@@ -177,6 +177,12 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
         return answer;
     }
 
+    /// <summary>A copy with the same header fields and its own AVP list (the AVPs themselves are shared): what a relay
+    /// forwards, so that adding a Route-Record or swapping the Hop-by-Hop Identifier leaves the received message as
+    /// it was.</summary>
+    public DiameterMessage Clone() =>
+        new(_dictionary, CommandCode, ApplicationId, Flags, [.. _avps]) { Version = Version, HopByHopId = HopByHopId, EndToEndId = EndToEndId };
+
     /// <summary>Checks the message against the dictionary: layouts, flags and values (RFC 6733 §7.1); null when valid.</summary>
     public DiameterError? Validate() => MessageValidator.Validate(this);
 

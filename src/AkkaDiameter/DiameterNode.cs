@@ -7,6 +7,7 @@ using AkkaDiameter.Applications;
 using AkkaDiameter.Peers;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Routing;
 using AkkaDiameter.Sessions;
 using AkkaDiameter.Settings;
 using AkkaDiameter.Transport;
@@ -31,6 +32,7 @@ internal sealed class DiameterNodeActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IPEndPoint> _bound = [];
     private IActorRef _sessions = ActorRefs.Nobody;
+    private IActorRef _router = ActorRefs.Nobody;
     private readonly List<IActorRef> _endpointWaiters = [];
     private IActorRef _peers = ActorRefs.Nobody;
     private string? _bindFailure;
@@ -53,6 +55,7 @@ internal sealed class DiameterNodeActor : ReceiveActor
         Receive<GetListenEndpoints>(_ => { _endpointWaiters.Add(Sender); AnswerEndpointWaiters(); });
         Receive<SessionSupervisor.CountSessions>(c => _sessions.Forward(c));
         Receive<SessionSupervisor.EndSession>(e => _sessions.Forward(e));
+        Receive<DiameterRequest>(r => _router.Forward(r));
         ReceiveAny(m => _peers.Forward(m));
     }
 
@@ -63,8 +66,10 @@ internal sealed class DiameterNodeActor : ReceiveActor
         var materializer = Context.Materializer();
         var applications = Context.ActorOf(ApplicationRouter.Props(_handlers), "applications");
         _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout), "sessions");
+        _router = Context.ActorOf(RouterActor.Props(_settings, _sessions), "router");
         _peers = Context.ActorOf(PeerTable.Props(_settings, _dictionary, (ctx, remote) =>
-            ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer)), _sessions), "peers");
+            ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer)),
+            _sessions, _router), "peers");
         for (var i = 0; i < _settings.Listen.Length; i++)
             Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer), $"listener-{i}");
     }
@@ -189,6 +194,12 @@ public sealed class DiameterNode : IAsyncDisposable
     /// <summary>The last CER/CEA/DWR/DWA/DPR/DPA exchanged with a peer.</summary>
     public Task<BaseMessages> GetBaseMessagesAsync(string originHost) =>
         Ref.Ask<BaseMessages>(new PeerCommands.GetBaseMessages(originHost), _askTimeout);
+
+    /// <summary>Sends a request where RFC 6733 §6.1 routing takes it — Destination-Host, the realm table,
+    /// the peers of Destination-Realm (least outstanding first), or this node's own handlers — and returns the
+    /// answer. A peer lost before answering is replaced by another of the same route, the request sent again with
+    /// the T flag; when none is left, or the realm is unknown, the answer is a local 3002 or 3003.</summary>
+    public Task<DiameterAnswer> AskAsync(DiameterMessage request) => Ref.Ask<DiameterAnswer>(new DiameterRequest(request), _askTimeout * 2);
 
     /// <summary>Sends a request to a peer and returns its answer; a peer that is not open, does not answer in
     /// <c>request-timeout</c>, or loses the connection gives a local DIAMETER_UNABLE_TO_DELIVER 3002 answer.</summary>

@@ -57,12 +57,12 @@ public static class CapabilitiesExchange
         m.Add("Origin-Host", settings.OriginHost).Add("Origin-Realm", settings.OriginRealm);
         foreach (var ip in settings.HostIpAddresses) m.Add("Host-IP-Address", ip);
         m.Add("Vendor-Id", settings.VendorId).Add("Product-Name", settings.ProductName).Add("Origin-State-Id", settings.OriginStateId);
-        foreach (var vendor in settings.Applications.Where(a => a.VendorId != 0).Select(a => a.VendorId).Distinct())
+        foreach (var vendor in settings.AdvertisedApplications.Where(a => a.VendorId != 0).Select(a => a.VendorId).Distinct())
             m.Add("Supported-Vendor-Id", vendor);
-        foreach (var app in settings.Applications.Where(a => a.VendorId == 0))
+        foreach (var app in settings.AdvertisedApplications.Where(a => a.VendorId == 0))
             m.Add(app.Accounting ? "Acct-Application-Id" : "Auth-Application-Id", app.ApplicationId);
         m.Add("Inband-Security-Id", NoInbandSecurity);
-        foreach (var app in settings.Applications.Where(a => a.VendorId != 0))
+        foreach (var app in settings.AdvertisedApplications.Where(a => a.VendorId != 0))
             m.AddGroup("Vendor-Specific-Application-Id", g => g
                 .Add("Vendor-Id", app.VendorId)
                 .Add(app.Accounting ? "Acct-Application-Id" : "Auth-Application-Id", app.ApplicationId));
@@ -87,7 +87,7 @@ public static class CapabilitiesExchange
     /// <summary>The applications both sides support; empty means DIAMETER_NO_COMMON_APPLICATION (§5.3).</summary>
     public static IReadOnlySet<uint> CommonApplications(DiameterSettings local, PeerCapabilities peer)
     {
-        var ours = local.Applications.Select(a => a.ApplicationId).ToHashSet();
+        var ours = local.AdvertisedApplications.Select(a => a.ApplicationId).ToHashSet();
         var theirs = peer.AllApplications.ToHashSet();
         if (ours.Contains(RelayApplicationId)) return theirs.Count > 0 ? theirs : ours;
         if (theirs.Contains(RelayApplicationId)) return ours;

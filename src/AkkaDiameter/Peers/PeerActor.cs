@@ -4,6 +4,7 @@ using Akka.Event;
 using AkkaDiameter.Applications;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Routing;
 using AkkaDiameter.Settings;
 using AkkaDiameter.Transport;
 using static AkkaDiameter.Transport.ConnectionEvents;
@@ -53,6 +54,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private readonly DiameterDictionary _dictionary;
     private readonly Func<IActorContext, IPEndPoint, IActorRef> _connect;
     private readonly IActorRef _dispatcher;
+    private readonly IActorRef _router;
+    private readonly RoutingTable _routing;
     private readonly Dictionary<uint, (DiameterMessage Request, long Deadline)> _inbound = [];
     private readonly PeerSettings? _configured;
     private readonly string _peerHost;
@@ -83,15 +86,18 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     /// <summary>Props for a peer. <paramref name="connect"/> makes the initiator connection, owned by the calling actor:
     /// a TCP <see cref="ConnectionActor"/> in a node, a scripted stand-in in tests. <paramref name="dispatcher"/>
     /// receives the peer's application requests (the session supervisor); without one they are answered
-    /// DIAMETER_COMMAND_UNSUPPORTED 3001.</summary>
+    /// DIAMETER_COMMAND_UNSUPPORTED 3001. <paramref name="router"/> takes requests that are not for this node.</summary>
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
-        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef? dispatcher = null) =>
-        Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect, dispatcher ?? ActorRefs.Nobody));
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef? dispatcher = null, IActorRef? router = null) =>
+        Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect,
+            dispatcher ?? ActorRefs.Nobody, router ?? ActorRefs.Nobody));
 
     public PeerActor(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
-        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher)
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher, IActorRef router)
     {
         _dispatcher = dispatcher;
+        _router = router;
+        _routing = new RoutingTable(settings);
         _settings = settings;
         _dictionary = dictionary;
         _peerHost = peerHost;
@@ -244,7 +250,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private void Open()
     {
         Receive<Received>(r => r.Connection.Equals(_open?.Actor), r => { try { OnOpenMessage(r.Message); } finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); } });
-        Receive<PeerCommands.SendRequest>(s => SendRequest(s.Request, Sender));
+        Receive<PeerCommands.SendRequest>(s => SendRequest(s.Request, Sender, null));
+        Receive<RouteRequest>(r => SendRequest(r.Request, Sender, r.Correlation));
         Receive<IncomingCer>(RReject);
         Receive<Stop>(s =>
         {
@@ -286,6 +293,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         Receive<PeerCommands.GetBaseMessages>(_ => Sender.Tell(_base));
         Receive<PeerCommands.SendRequest>(s => Sender.Tell(LocalError(s.Request, ResultCodes.UnableToDeliver,
             $"peer {_peerHost} is not open ({_state.RfcName()})")));
+        Receive<RouteRequest>(r => Sender.Tell(new RoutedAnswer(r.Correlation, LocalError(r.Request, ResultCodes.UnableToDeliver,
+            $"peer {_peerHost} is not open ({_state.RfcName()})"), DeliveryFailure.NotSent)));
         Receive<PeerCommands.Disconnect>(d => Self.Forward(new Stop(d.Cause, Sender)));
         Receive<PeerCommands.Connect>(_ => { _noReconnect = false; });
         Receive<SweepPending>(_ => ExpirePending());
@@ -515,6 +524,14 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             Write(_open!, LocalError(request, ResultCodes.ApplicationUnsupported, $"application {request.ApplicationId} was not agreed with {_peerHost}"));
             return;
         }
+        if (!_router.IsNobody() && !_routing.IsLocal(request))
+        {
+            // Not for this node: the router relays, redirects or refuses it. Only the header and the routing AVPs
+            // are read, so applications without a dictionary are relayed too. The deadline covers the outbound one.
+            _inbound[request.HopByHopId] = (request, Environment.TickCount64 + 2 * (long)_settings.RequestTimeout.TotalMilliseconds);
+            _router.Tell(new RelayRequest(request, _peerHost, Self));
+            return;
+        }
         if (request.Validate() is { } invalid)
         {
             Write(_open!, request.CreateErrorAnswer(invalid, _settings.OriginHost, _settings.OriginRealm));
@@ -550,7 +567,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         if (_open is not null) Write(_open, answer);
     }
 
-    private void SendRequest(DiameterMessage request, IActorRef replyTo)
+    private void SendRequest(DiameterMessage request, IActorRef replyTo, long? correlation)
     {
         if (!request.IsRequest)
         {
@@ -559,27 +576,31 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         }
         if (!_watchdog.Available || _open?.Outbound is null)
         {
-            replyTo.Tell(LocalError(request, ResultCodes.UnableToDeliver,
-                $"peer {_peerHost} is not available ({_state.RfcName()}, watchdog {_watchdog.State})"));
+            Reply(replyTo, correlation, LocalError(request, ResultCodes.UnableToDeliver,
+                $"peer {_peerHost} is not available ({_state.RfcName()}, watchdog {_watchdog.State})"), DeliveryFailure.NotSent);
             return;
         }
         request.HopByHopId = _hopByHop.Next(_pending.Contains);
         if (request.EndToEndId == 0) request.EndToEndId = EndToEndIdentifier.Next();
         if (request.Find(264) is null) request.Add("Origin-Host", _settings.OriginHost);
         if (request.Find(296) is null) request.Add("Origin-Realm", _settings.OriginRealm);
-        _pending.Add(request.HopByHopId, replyTo, request, _settings.RequestTimeout);
+        _pending.Add(request.HopByHopId, replyTo, request, _settings.RequestTimeout, correlation);
         if (!Write(_open, request, out var why))
         {
             _pending.Complete(request.HopByHopId);
-            replyTo.Tell(LocalError(request, ResultCodes.UnableToDeliver, $"cannot send to {_peerHost}: {why}"));
+            Reply(replyTo, correlation, LocalError(request, ResultCodes.UnableToDeliver, $"cannot send to {_peerHost}: {why}"), DeliveryFailure.NotSent);
         }
     }
+
+    /// <summary>Answers whoever asked: a plain answer to a direct sender, a <see cref="RoutedAnswer"/> to the router.</summary>
+    private static void Reply(IActorRef replyTo, long? correlation, DiameterMessage answer, DeliveryFailure failure) =>
+        replyTo.Tell(correlation is { } c ? new RoutedAnswer(c, answer, failure) : answer);
 
     private void CompleteRequest(DiameterMessage answer)
     {
         if (_pending.Complete(answer.HopByHopId) is { } entry)
         {
-            entry.ReplyTo.Tell(answer);
+            Reply(entry.ReplyTo, entry.Correlation, answer, DeliveryFailure.None);
             return;
         }
         // §6.2.1 hop-by-hop: an answer that matches no request is discarded.
@@ -593,7 +614,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         if (ErrorAnswers.ForHeader(error, _dictionary, _settings.OriginHost, _settings.OriginRealm) is { } answer)
             Writable(f.Connection)?.TrySend(answer, out _);
         else if (error.Header is { IsRequest: false } h && _pending.Complete(h.HopByHopId) is { } entry)
-            entry.ReplyTo.Tell(LocalError(entry.Request, error.ResultCode, $"the answer from {_peerHost} could not be decoded: {error.Reason}", error.FailedAvp));
+            Reply(entry.ReplyTo, entry.Correlation, LocalError(entry.Request, error.ResultCode,
+                $"the answer from {_peerHost} could not be decoded: {error.Reason}", error.FailedAvp), DeliveryFailure.None);
         if (f.Error.Fatal) f.Connection.Tell(ConnectionCommands.Close.Instance);   // after the answer is flushed
         else f.Connection.Tell(ConnectionCommands.Ack.Instance);
     }
@@ -723,10 +745,12 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         if (_configured is null) Context.Stop(Self);   // an unconfigured peer exists only while connected
     }
 
+    /// <summary>Completes every pending request with 3002; routed ones tell the router the connection was lost, so
+    /// that it can fail them over to another peer (§5.5.4).</summary>
     private void FailPending(string reason)
     {
         foreach (var e in _pending.DrainAll())
-            e.ReplyTo.Tell(LocalError(e.Request, ResultCodes.UnableToDeliver, reason));
+            Reply(e.ReplyTo, e.Correlation, LocalError(e.Request, ResultCodes.UnableToDeliver, reason), DeliveryFailure.ConnectionLost);
     }
 
     private void ExpirePending()
@@ -743,8 +767,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             }
         }
         foreach (var e in _pending.Expired())
-            e.ReplyTo.Tell(LocalError(e.Request, ResultCodes.UnableToDeliver,
-                $"no answer from {_peerHost} within {_settings.RequestTimeout.TotalSeconds:0.###} s"));
+            Reply(e.ReplyTo, e.Correlation, LocalError(e.Request, ResultCodes.UnableToDeliver,
+                $"no answer from {_peerHost} within {_settings.RequestTimeout.TotalSeconds:0.###} s"), DeliveryFailure.Timeout);
     }
 
     // ==== helpers =================================================================================================

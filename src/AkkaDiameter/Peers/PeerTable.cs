@@ -30,6 +30,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private readonly DiameterDictionary _dictionary;
     private readonly Func<IActorContext, IPEndPoint, IActorRef> _connect;
     private readonly IActorRef _dispatcher;
+    private readonly IActorRef _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _peers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, PeerStatus> _status = new(StringComparer.OrdinalIgnoreCase);
@@ -41,18 +42,22 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher) =>
-        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher));
+    public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect,
+        IActorRef dispatcher, IActorRef router) =>
+        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher, router));
 
-    public PeerTable(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher)
+    public PeerTable(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect,
+        IActorRef dispatcher, IActorRef router)
     {
         _dispatcher = dispatcher;
+        _router = router;
         _settings = settings;
         _dictionary = dictionary;
         _connect = connect;
 
         Receive<PeerActor.StatusUpdate>(u =>
         {
+            _router.Tell(u);
             _status[u.Status.OriginHost] = u.Status;
             if (_shuttingDown && u.Status.State == PeerState.Closed) ShutdownProgress(u.Status.OriginHost);
         });
@@ -118,6 +123,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
             if (host is null) return;
             _peers.Remove(host);
             _status.Remove(host);
+            _router.Tell(new Routing.PeerRemoved(host));
             ShutdownProgress(host);
         });
     }
@@ -130,9 +136,10 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private IActorRef AddPeer(string host, string realm, PeerSettings? configured)
     {
         var name = configured is not null ? $"peer-{host}" : $"peer-{host}-{++_dynamic}";
-        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher), Uri.EscapeDataString(name));
+        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router), Uri.EscapeDataString(name));
         Context.Watch(actor);
         _peers[host] = actor;
+        _router.Tell(new Routing.PeerAdded(host, realm, actor));
         return actor;
     }
 

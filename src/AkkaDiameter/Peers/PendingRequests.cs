@@ -10,7 +10,7 @@ namespace AkkaDiameter.Peers;
 /// </summary>
 internal sealed class PendingRequests
 {
-    internal sealed record Entry(IActorRef ReplyTo, DiameterMessage Request, long DeadlineTicks);
+    internal sealed record Entry(IActorRef ReplyTo, DiameterMessage Request, long DeadlineTicks, long? Correlation);
 
     private readonly Dictionary<uint, Entry> _byHopByHop = [];
 
@@ -18,8 +18,8 @@ internal sealed class PendingRequests
 
     public bool Contains(uint hopByHop) => _byHopByHop.ContainsKey(hopByHop);
 
-    public void Add(uint hopByHop, IActorRef replyTo, DiameterMessage request, TimeSpan timeout) =>
-        _byHopByHop[hopByHop] = new Entry(replyTo, request, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+    public void Add(uint hopByHop, IActorRef replyTo, DiameterMessage request, TimeSpan timeout, long? correlation = null) =>
+        _byHopByHop[hopByHop] = new Entry(replyTo, request, Environment.TickCount64 + (long)timeout.TotalMilliseconds, correlation);
 
     /// <summary>Removes and returns the entry an answer belongs to, or null when nothing waits for it.</summary>
     public Entry? Complete(uint hopByHop) => _byHopByHop.Remove(hopByHop, out var e) ? e : null;

@@ -34,6 +34,26 @@ public sealed record ApplicationSettings(uint ApplicationId, bool Accounting, ui
 /// <param name="Connect">True: this node connects and reconnects; false: it waits for the peer.</param>
 public sealed record PeerSettings(string OriginHost, string Realm, IPAddress Address, int Port, bool Connect);
 
+/// <summary>What a node does with requests for a realm (RFC 6733 §2.7, the Routing Action of a realm routing table entry).</summary>
+public enum RealmAction
+{
+    /// <summary>Handled by this node's handlers.</summary>
+    Local,
+    /// <summary>Forwarded unchanged but for routing AVPs to the listed peers (a relay agent, §2.8.1).</summary>
+    Relay,
+    /// <summary>Forwarded to the listed peers; a proxy may apply policy (§2.8.2); here it forwards as a relay does.</summary>
+    Proxy,
+    /// <summary>Answered DIAMETER_REDIRECT_INDICATION 3006 naming the listed peers (§2.8.3, §6.13).</summary>
+    Redirect,
+}
+
+/// <summary>An entry of the realm routing table (RFC 6733 §2.7).</summary>
+/// <param name="Realm">Destination-Realm it matches (case-insensitive).</param>
+/// <param name="ApplicationId">The application it matches; null for any.</param>
+/// <param name="Action">What to do.</param>
+/// <param name="Peers">Origin-Hosts of configured peers serving the realm.</param>
+public sealed record RealmRoute(string Realm, uint? ApplicationId, RealmAction Action, ImmutableArray<string> Peers);
+
 /// <summary>Reconnect backoff: min doubling to max, with up to <paramref name="RandomFactor"/> added at random.</summary>
 /// <param name="MinBackoff">First delay.</param>
 /// <param name="MaxBackoff">Longest delay.</param>
@@ -75,6 +95,8 @@ public sealed record DiameterSettings
     public ImmutableArray<ApplicationSettings> Applications { get; init; } = [];
     /// <summary>Configured peers.</summary>
     public ImmutableArray<PeerSettings> Peers { get; init; } = [];
+    /// <summary>The realm routing table (<c>akka.diameter.realms</c>), in the order written.</summary>
+    public ImmutableArray<RealmRoute> Realms { get; init; } = [];
     /// <summary>Whether a CER from an unconfigured host is accepted.</summary>
     public bool AcceptUnknownPeers { get; init; }
     /// <summary>Tw.</summary>
@@ -156,6 +178,23 @@ public sealed record DiameterSettings
         if (duplicate is not null)
             throw new DiameterConfigurationException($"{P}.peers", $"origin-host '{duplicate.Key}' is listed twice");
 
+        var realms = Objects(c, "realms").Select((o, i) =>
+        {
+            var key = $"{P}.realms[{i}]";
+            var realm = Identity(o, "realm", $"{key}.realm");
+            uint? app = o.HasPath("application-id") ? UInt(o, "application-id", $"{key}.application-id") : null;
+            var actionText = NonEmpty(o, "action", $"{key}.action");
+            if (!Enum.TryParse<RealmAction>(actionText, ignoreCase: true, out var action) || int.TryParse(actionText, out _))
+                throw new DiameterConfigurationException($"{key}.action", $"'{actionText}' is not local, relay, proxy or redirect");
+            var routePeers = Strings(o, "peers", $"{key}.peers").ToImmutableArray();
+            for (var p = 0; p < routePeers.Length; p++)
+                if (!peers.Any(x => string.Equals(x.OriginHost, routePeers[p], StringComparison.OrdinalIgnoreCase)))
+                    throw new DiameterConfigurationException($"{key}.peers[{p}]", $"'{routePeers[p]}' is not in akka.diameter.peers");
+            if (action != RealmAction.Local && routePeers.IsEmpty)
+                throw new DiameterConfigurationException($"{key}.peers", $"action {action.ToString().ToLowerInvariant()} needs at least one peer");
+            return new RealmRoute(realm, app, action, routePeers);
+        }).ToImmutableArray();
+
         var originStateId = UInt(c, "node.origin-state-id", $"{P}.node.origin-state-id");
         return new DiameterSettings
         {
@@ -168,6 +207,7 @@ public sealed record DiameterSettings
             OriginStateId = originStateId != 0 ? originStateId : (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             Listen = listen,
             Applications = applications,
+            Realms = realms,
             Peers = peers,
             AcceptUnknownPeers = Bool(c, "accept-unknown-peers", $"{P}.accept-unknown-peers"),
             WatchdogInterval = Duration(c, "watchdog-interval", $"{P}.watchdog-interval", TimeSpan.FromMilliseconds(50)),
@@ -215,6 +255,16 @@ public sealed record DiameterSettings
             throw new DiameterConfigurationException("akka.diameter.reconnect.max-backoff", "shorter than min-backoff");
         return this;
     }
+
+    /// <summary>True when a realm entry relays or proxies: the node then advertises the relay application
+    /// 0xffffffff in CER/CEA (RFC 6733 §2.4) besides its own applications.</summary>
+    public bool IsAgent => Realms.Any(r => r.Action is RealmAction.Relay or RealmAction.Proxy);
+
+    /// <summary>The applications advertised in CER/CEA: the configured ones, plus relay when <see cref="IsAgent"/>.</summary>
+    public IEnumerable<ApplicationSettings> AdvertisedApplications =>
+        IsAgent && Applications.All(a => a.ApplicationId != uint.MaxValue)
+            ? Applications.Append(new ApplicationSettings(uint.MaxValue, false, 0))
+            : Applications;
 
     /// <summary>A copy with other peers.</summary>
     public DiameterSettings WithPeers(params PeerSettings[] peers) => this with { Peers = [.. peers] };
