@@ -66,10 +66,11 @@ internal sealed class DiameterNodeActor : ReceiveActor
         var materializer = Context.Materializer();
         var applications = Context.ActorOf(ApplicationRouter.Props(_handlers), "applications");
         _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout), "sessions");
-        _router = Context.ActorOf(RouterActor.Props(_settings, _sessions), "router");
+        var routing = new RoutingTable(_settings, _handlers.Registrations.Select(r => (r.ApplicationId, r.CommandCode)).ToHashSet());
+        _router = Context.ActorOf(RouterActor.Props(_settings, routing, _sessions), "router");
         _peers = Context.ActorOf(PeerTable.Props(_settings, _dictionary, (ctx, remote) =>
             ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer)),
-            _sessions, _router), "peers");
+            _sessions, _router, routing), "peers");
         for (var i = 0; i < _settings.Listen.Length; i++)
             Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer), $"listener-{i}");
     }

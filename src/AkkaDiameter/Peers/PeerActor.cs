@@ -88,16 +88,17 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     /// receives the peer's application requests (the session supervisor); without one they are answered
     /// DIAMETER_COMMAND_UNSUPPORTED 3001. <paramref name="router"/> takes requests that are not for this node.</summary>
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
-        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef? dispatcher = null, IActorRef? router = null) =>
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef? dispatcher = null, IActorRef? router = null,
+        RoutingTable? routing = null) =>
         Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect,
-            dispatcher ?? ActorRefs.Nobody, router ?? ActorRefs.Nobody));
+            dispatcher ?? ActorRefs.Nobody, router ?? ActorRefs.Nobody, routing ?? new RoutingTable(settings, null)));
 
     public PeerActor(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
-        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher, IActorRef router)
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher, IActorRef router, RoutingTable routing)
     {
         _dispatcher = dispatcher;
         _router = router;
-        _routing = new RoutingTable(settings);
+        _routing = routing;
         _settings = settings;
         _dictionary = dictionary;
         _peerHost = peerHost;

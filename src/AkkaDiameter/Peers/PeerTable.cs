@@ -31,6 +31,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private readonly Func<IActorContext, IPEndPoint, IActorRef> _connect;
     private readonly IActorRef _dispatcher;
     private readonly IActorRef _router;
+    private readonly Routing.RoutingTable _routing;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _peers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, PeerStatus> _status = new(StringComparer.OrdinalIgnoreCase);
@@ -43,14 +44,15 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect,
-        IActorRef dispatcher, IActorRef router) =>
-        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher, router));
+        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing) =>
+        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher, router, routing));
 
     public PeerTable(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect,
-        IActorRef dispatcher, IActorRef router)
+        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing)
     {
         _dispatcher = dispatcher;
         _router = router;
+        _routing = routing;
         _settings = settings;
         _dictionary = dictionary;
         _connect = connect;
@@ -136,7 +138,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private IActorRef AddPeer(string host, string realm, PeerSettings? configured)
     {
         var name = configured is not null ? $"peer-{host}" : $"peer-{host}-{++_dynamic}";
-        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router), Uri.EscapeDataString(name));
+        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing), Uri.EscapeDataString(name));
         Context.Watch(actor);
         _peers[host] = actor;
         _router.Tell(new Routing.PeerAdded(host, realm, actor));

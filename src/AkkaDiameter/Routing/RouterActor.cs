@@ -37,12 +37,13 @@ internal sealed class RouterActor : ReceiveActor
     private readonly Dictionary<uint, IActorRef> _local = [];   // End-to-End → caller, for requests handled here
     private long _correlation;
 
-    public static Props Props(DiameterSettings settings, IActorRef sessions) => Akka.Actor.Props.Create(() => new RouterActor(settings, sessions));
+    public static Props Props(DiameterSettings settings, RoutingTable table, IActorRef sessions) =>
+        Akka.Actor.Props.Create(() => new RouterActor(settings, table, sessions));
 
-    public RouterActor(DiameterSettings settings, IActorRef sessions)
+    public RouterActor(DiameterSettings settings, RoutingTable table, IActorRef sessions)
     {
         _settings = settings;
-        _table = new RoutingTable(settings);
+        _table = table;
         _sessions = sessions;
 
         Receive<PeerAdded>(p => _peers[p.Host] = new Peer(p.Peer, p.Realm));

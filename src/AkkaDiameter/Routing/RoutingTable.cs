@@ -34,11 +34,17 @@ public sealed record RouteError(uint ResultCode, string Reason) : RouteDecision;
 /// <summary>
 /// Request routing (RFC 6733 §6.1): Destination-Host, then the realm routing table (§2.7) by Destination-Realm and
 /// Application-ID, then the peers whose realm it is. Among candidate peers, the available ones with the fewest
-/// outstanding requests come first (load sharing). Pure: the router actor supplies the peers and acts on the decision.
+/// outstanding requests come first (load sharing). A request for the node's own realm, or for a realm with no entry,
+/// is handled locally when the node has a handler for its (application, command). Immutable and shared by the peer
+/// actors and the router: the router supplies the peers and acts on the decision.
 /// </summary>
-public sealed class RoutingTable(DiameterSettings settings)
+public sealed class RoutingTable(DiameterSettings settings, IReadOnlySet<(uint Application, uint Command)>? handlers = null)
 {
     private static readonly StringComparer Ci = StringComparer.OrdinalIgnoreCase;
+    private readonly IReadOnlySet<(uint, uint)> _handlers = handlers ?? new HashSet<(uint, uint)>();
+
+    /// <summary>Whether a handler is registered for the request's (application, command).</summary>
+    public bool HasHandler(DiameterMessage request) => _handlers.Contains((request.ApplicationId, request.CommandCode));
 
     /// <summary>The realm table entry for a realm and application, or null.</summary>
     public RealmRoute? Entry(string realm, uint applicationId) =>
@@ -56,7 +62,7 @@ public sealed class RoutingTable(DiameterSettings settings)
         var destRealm = request.FindString("Destination-Realm");
         if (destRealm is null) return true;
         if (Entry(destRealm, request.ApplicationId) is { } entry) return entry.Action == RealmAction.Local || destHost is not null;
-        return Ci.Equals(destRealm, settings.OriginRealm);
+        return Ci.Equals(destRealm, settings.OriginRealm) || HasHandler(request);
     }
 
     /// <summary>Decides where a request goes. <paramref name="fromPeer"/> is the peer a relayed request came from
@@ -99,7 +105,10 @@ public sealed class RoutingTable(DiameterSettings settings)
                         $"realm {destRealm} (application {app})");
             }
         }
-        if (destHost is null && Ci.Equals(destRealm, settings.OriginRealm) && (entry is null || entry.Action == RealmAction.Local))
+        // Own realm, no entry: here when a handler exists (or the request came from a peer: it was meant for us),
+        // else to the peers of the realm, as an MME sends its ULR to the HSS of its own realm.
+        if (destHost is null && Ci.Equals(destRealm, settings.OriginRealm) && (entry is null || entry.Action == RealmAction.Local)
+            && (fromPeer is not null || HasHandler(request)))
             return new RouteLocally();
         if (fromPeer is not null && !settings.IsAgent)
             return destHost is not null
@@ -108,7 +117,8 @@ public sealed class RoutingTable(DiameterSettings settings)
 
         var ofRealm = peers.Values.Where(p => Ci.Equals(p.Realm, destRealm)).ToList();
         if (ofRealm.Count == 0)
-            return new RouteError(ResultCodes.RealmNotServed, $"no route to realm {destRealm}: no realm entry and no peer of that realm");
+            return destHost is null && HasHandler(request) ? new RouteLocally()
+                : new RouteError(ResultCodes.RealmNotServed, $"no route to realm {destRealm}: no realm entry and no peer of that realm");
         return Choose(ofRealm, app, fromPeer, $"realm {destRealm}");
     }
 
