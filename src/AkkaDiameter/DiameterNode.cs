@@ -26,6 +26,13 @@ internal sealed class DiameterNodeActor : ReceiveActor
     /// listener is bound, or <see cref="Status.Failure"/> if one could not bind.</summary>
     public sealed class GetListenEndpoints { public static readonly GetListenEndpoints Instance = new(); }
 
+    /// <summary>Ask for what <see cref="DiameterNode.AttachAsync"/> needs: the reply is <see cref="NodeInfo"/> once every
+    /// listener is bound.</summary>
+    public sealed class GetNodeInfo { public static readonly GetNodeInfo Instance = new(); }
+
+    /// <summary>Reply to <see cref="GetNodeInfo"/>.</summary>
+    public sealed record NodeInfo(DiameterSettings Settings, DiameterDictionary Dictionary, IReadOnlyList<IPEndPoint> Endpoints);
+
     private readonly DiameterSettings _settings;
     private readonly DiameterDictionary _dictionary;
     private readonly DiameterHandlers _handlers;
@@ -53,6 +60,13 @@ internal sealed class DiameterNodeActor : ReceiveActor
             AnswerEndpointWaiters();
         });
         Receive<GetListenEndpoints>(_ => { _endpointWaiters.Add(Sender); AnswerEndpointWaiters(); });
+        Receive<GetNodeInfo>(_ =>
+        {
+            var asker = Sender;
+            var self = Self;
+            self.Ask<IReadOnlyList<IPEndPoint>>(GetListenEndpoints.Instance, TimeSpan.FromSeconds(30))
+                .PipeTo(asker, success: e => new NodeInfo(_settings, _dictionary, e));
+        });
         Receive<SessionSupervisor.CountSessions>(c => _sessions.Forward(c));
         Receive<SessionSupervisor.EndSession>(e => _sessions.Forward(e));
         Receive<DiameterRequest>(r => _router.Forward(r));
@@ -131,6 +145,19 @@ public sealed class DiameterNode : IAsyncDisposable
     /// <summary>Starts a node from the system's configuration with request handlers.</summary>
     public static Task<DiameterNode> StartAsync(ActorSystem system, DiameterHandlers handlers, string name = "diameter") =>
         StartAsync(system, DiameterSettings.Create(system), DiameterDictionary.Default, name, handlers);
+
+    /// <summary>Props of a node's root actor, for hosts that create it themselves (Akka.Hosting's
+    /// <c>WithDiameter</c>); <see cref="AttachAsync"/> then gives the same API as <see cref="StartAsync(ActorSystem, string)"/>.</summary>
+    public static Props RootProps(DiameterSettings settings, DiameterDictionary? dictionary = null, DiameterHandlers? handlers = null) =>
+        DiameterNodeActor.Props(settings, dictionary ?? DiameterDictionary.Default, handlers ?? new DiameterHandlers());
+
+    /// <summary>The API of a node whose root actor was created elsewhere (with <see cref="RootProps"/>); waits until its
+    /// listeners are bound.</summary>
+    public static async Task<DiameterNode> AttachAsync(ActorSystem system, IActorRef root)
+    {
+        var info = await root.Ask<DiameterNodeActor.NodeInfo>(DiameterNodeActor.GetNodeInfo.Instance, TimeSpan.FromSeconds(35));
+        return new DiameterNode(system, root, info.Settings, info.Dictionary, info.Endpoints);
+    }
 
     /// <summary>Starts a node with explicit settings, dictionary and, optionally, request handlers (without
     /// handlers every application request is answered DIAMETER_COMMAND_UNSUPPORTED 3001).</summary>
