@@ -22,6 +22,11 @@ public class NodeCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.loglevel = W
             Assert.NotNull(loaded);
             Assert.Single(loaded.Value.Settings.Peers);
         }
+        var dra = NodeCommand.LoadSettings(Path.Combine(ConfigDir, "dra-node.conf"), TextWriter.Null)!.Value.Settings;
+        Assert.Equal(3, dra.Peers.Length);
+        var route = Assert.Single(dra.Realms);
+        Assert.Equal((RealmAction.Relay, 2), (route.Action, route.Peers.Length));
+        Assert.True(dra.IsAgent);
     }
 
     [Theory]
@@ -29,6 +34,10 @@ public class NodeCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.loglevel = W
         "akka.diameter.peers[0].port: 0 is not a TCP port")]
     [InlineData("akka.diameter.node { origin-realm = \"example\" }", "akka.diameter.node.origin-host: must not be empty")]
     [InlineData(null, "cannot read")]
+    [InlineData("akka.diameter.node { origin-host = \"x.example\", origin-realm = \"example\" }\nakka.diameter.realms = [ { realm = \"example\", action = relay, peers = [\"nobody.example\"] } ]",
+        "akka.diameter.realms[0].peers[0]: 'nobody.example' is not in akka.diameter.peers")]
+    [InlineData("akka.diameter.node { origin-host = \"x.example\", origin-realm = \"example\" }\nakka.diameter.realms = [ { realm = \"example\", action = forward } ]",
+        "akka.diameter.realms[0].action: 'forward' is not local, relay, proxy or redirect")]
     public void A_wrong_key_stops_the_node_at_start_with_a_message_naming_it(string? hocon, string expected)
     {
         var path = Path.GetTempFileName();

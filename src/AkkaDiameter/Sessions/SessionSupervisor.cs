@@ -75,74 +75,81 @@ internal sealed class SessionSupervisor : ReceiveActor
 /// One Diameter session: its requests reach the handler one at a time, in arrival order, each after the previous
 /// one's answer (RFC 6733 §8: a session's messages are processed in order).
 /// </summary>
-internal sealed class SessionActor : ReceiveActor, IWithTimers
+internal sealed class SessionActor : ReceiveActor
 {
     public sealed class StopWhenIdle { public static readonly StopWhenIdle Instance = new(); }
     private sealed record InHandTimeout(long Sequence);
 
+    // An idle session holds little: no logger, no queue, no timer until it needs one (measured per idle session in
+    // the README's performance section).
     private readonly IActorRef _router;
     private readonly TimeSpan _requestTimeout;
-    private readonly Queue<IncomingRequest> _queue = new();
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _sessionId;
+    private Queue<IncomingRequest>? _queue;
     private IncomingRequest? _inHand;
+    private ICancelable? _deadline;
     private long _sequence;
     private bool _retiring;
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string sessionId, IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout) =>
         Akka.Actor.Props.Create(() => new SessionActor(sessionId, router, idleTimeout, requestTimeout));
 
     public SessionActor(string sessionId, IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout)
     {
+        _sessionId = sessionId;
         _router = router;
         _requestTimeout = requestTimeout;
         Context.SetReceiveTimeout(idleTimeout);
 
         Receive<IncomingRequest>(r =>
         {
-            _queue.Enqueue(r);
-            if (_inHand is null) Next();
+            if (_inHand is null) Dispatch(r);
+            else (_queue ??= new Queue<IncomingRequest>()).Enqueue(r);
         });
         Receive<HandlerAnswer>(a =>
         {
             if (_inHand is null || a.Answer.HopByHopId != _inHand.Request.HopByHopId || a.Answer.EndToEndId != _inHand.Request.EndToEndId)
             {
                 // Too late: the node has answered 5012 at the deadline and this session moved on.
-                _log.Warning("Session {0}: dropped a late answer {1}", sessionId, a.Answer);
+                Context.GetLogger().Warning("Session {0}: dropped a late answer {1}", _sessionId, a.Answer);
                 return;
             }
             _inHand.ReplyTo.Tell(a);
-            _inHand = null;
             Next();
         });
         // A handler that never answers must not block the session: at the deadline (when the node answers the peer
         // 5012) the session moves on to its next request.
-        Receive<InHandTimeout>(t => t.Sequence == _sequence && _inHand is not null, _ => { _inHand = null; Next(); });
+        Receive<InHandTimeout>(t => t.Sequence == _sequence && _inHand is not null, _ => Next());
         Receive<InHandTimeout>(_ => { });
         Receive<ReceiveTimeout>(_ =>
         {
-            if (_inHand is null && _queue.Count == 0) Context.Parent.Tell(new SessionSupervisor.Idle(sessionId));
+            if (Idle) Context.Parent.Tell(new SessionSupervisor.Idle(_sessionId));
         });
         Receive<StopWhenIdle>(_ =>
         {
             _retiring = true;
-            if (_inHand is null && _queue.Count == 0) Context.Stop(Self);
+            if (Idle) Context.Stop(Self);
         });
     }
 
+    private bool Idle => _inHand is null && (_queue is null || _queue.Count == 0);
+
     private void Next()
     {
-        Timers.Cancel("in-hand");
-        if (_queue.Count == 0)
-        {
-            if (_retiring) Context.Stop(Self);
-            return;
-        }
-        var r = _queue.Dequeue();
+        _deadline?.Cancel();
+        _deadline = null;
+        _inHand = null;
+        if (_queue is { Count: > 0 }) Dispatch(_queue.Dequeue());
+        else if (_retiring) Context.Stop(Self);
+    }
+
+    private void Dispatch(IncomingRequest r)
+    {
         _inHand = r;
         _sequence++;
-        Timers.StartSingleTimer("in-hand", new InHandTimeout(_sequence), _requestTimeout);
+        _deadline = Context.System.Scheduler.ScheduleTellOnceCancelable(_requestTimeout, Self, new InHandTimeout(_sequence), Self);
         _router.Tell(r with { ReplyTo = Self });
     }
+
+    protected override void PostStop() => _deadline?.Cancel();
 }
