@@ -142,13 +142,17 @@ public class RoutingTests(ITestOutputHelper output) : TestKit("akka.loglevel = I
         Assert.Contains(0xFFFF_FFFFu, draCea.FindAll("Auth-Application-Id").Select(a => a.GetUInt32()));
 
         // MME → DRA → HSS and back.
-        var ula = await mme.AskAsync(Ulr("001010000000001"));
+        var sent = Ulr("001010000000001");
+        var ula = await mme.AskAsync(sent);
         Assert.True(ula.IsSuccess, ula.Message.ToTreeString());
         Assert.Equal(Dra, ula.Peer);
         Assert.Equal(Hss, ula.Message.GetString("Origin-Host"));
         var atHss = Assert.Single(hssJournal.Requests);
         Assert.Equal([Mme], atHss.FindAll("Route-Record").Select(r => r.GetString()));
         Assert.Equal(Mme, atHss.GetString("Origin-Host"));
+        Assert.Equal(sent.EndToEndId, atHss.EndToEndId);                   // End-to-End kept,
+        Assert.NotEqual(sent.HopByHopId, atHss.HopByHopId);                // Hop-by-Hop swapped on the DRA's connection,
+        Assert.Equal(sent.HopByHopId, ula.Message.HopByHopId);             // and restored on the way back
 
         // HSS → DRA → MME: a CLR for the MME by Destination-Host.
         var clr = DiameterMessage.CreateRequest("CLR").Add("Auth-Session-State", "NO_STATE_MAINTAINED")
