@@ -247,4 +247,25 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         Assert.True((await mme.GetPeerStatusAsync(Hss)).PendingRequests < 400);
         await mme.StopAsync();
     }
+
+    [Fact]
+    public async Task A_value_the_state_machine_cannot_read_is_answered_with_its_Result_Code_and_the_connection_stays_open()
+    {
+        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, 0, Peer(Mme, 1, connect: false)), DiameterDictionary.Default, "hss");
+        await using var mme = await ScriptedPeer.ConnectAsync(hss.ListenEndpoints[0].Port);
+        await mme.SendAsync(ScriptedPeer.Cer(Mme));
+        await mme.ExpectAsync(257, request: false);
+        // A DPR whose Disconnect-Cause is 8 bytes long: DIAMETER_INVALID_AVP_LENGTH, not a crash.
+        var dpr = DiameterMessage.CreateRequest("DPR").Add("Origin-Host", Mme).Add("Origin-Realm", Realm)
+            .Add(new Avp(273, 0, Protocol.Wire.AvpFlags.Mandatory, new byte[8]));
+        await mme.SendAsync(dpr);
+        var dpa = await mme.ExpectAsync(282, request: false);
+        Assert.Equal(ResultCodes.InvalidAvpLength, dpa.ResultCode);
+        Assert.Equal("Disconnect-Cause", Assert.Single(dpa.GetGroup("Failed-AVP").Avps).Name);
+        var dwr = DiameterMessage.CreateRequest("DWR").Add("Origin-Host", Mme).Add("Origin-Realm", Realm);
+        await mme.SendAsync(dwr);
+        Assert.Equal(ResultCodes.Success, (await mme.ExpectAsync(280, request: false)).ResultCode);
+        Assert.Equal(PeerState.ROpen, (await hss.GetPeerStatusAsync(Mme)).State);
+        await hss.StopAsync();
+    }
 }

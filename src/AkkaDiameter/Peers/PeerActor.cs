@@ -250,7 +250,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     //                  Rcv-CEA        Process-CEA
     private void Open()
     {
-        Receive<Received>(r => r.Connection.Equals(_open?.Actor), r => { try { OnOpenMessage(r.Message); } finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); } });
+        Receive<Received>(r => r.Connection.Equals(_open?.Actor), r => { try { OnOpenMessageSafely(r.Message); } finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); } });
         Receive<PeerCommands.SendRequest>(s => SendRequest(s.Request, Sender, null));
         Receive<RouteRequest>(r => SendRequest(r.Request, Sender, r.Correlation));
         Receive<IncomingCer>(RReject);
@@ -276,7 +276,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             try
             {
                 if (Classify(r.Message) == Kind.Dpa) { _base = _base with { Dpa = r.Message }; ToClosed("Rcv-DPA", orderly: true); }
-                else OnOpenMessage(r.Message);   // answers still complete their requests; DWR is still answered
+                else OnOpenMessageSafely(r.Message);   // answers still complete their requests; DWR is still answered
             }
             finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); }
         });
@@ -460,6 +460,19 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     }
 
     // ==== the open connection =====================================================================================
+
+    /// <summary>A value that cannot be read where the peer state machine needs it (a Disconnect-Cause of the wrong
+    /// length, an unreadable Destination-Host) is answered with its Result-Code instead of failing the actor, which
+    /// would drop the connection for one bad message.</summary>
+    private void OnOpenMessageSafely(DiameterMessage m)
+    {
+        try { OnOpenMessage(m); }
+        catch (DiameterDecodeException e)
+        {
+            _log.Warning("Could not process {0} from {1}: {2}", m, _peerHost, e.Error);
+            if (m.IsRequest && _open is not null) Write(_open, m.CreateErrorAnswer(e.Error, _settings.OriginHost, _settings.OriginRealm));
+        }
+    }
 
     private void OnOpenMessage(DiameterMessage m)
     {

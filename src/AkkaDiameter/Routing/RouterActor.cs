@@ -70,7 +70,7 @@ internal sealed class RouterActor : ReceiveActor
             return;
         }
         FillIn(request);
-        switch (_table.Decide(request, Routes(), fromPeer: null))
+        switch (SafeDecide(request, null))
         {
             case RouteLocally:
                 _local[request.EndToEndId] = caller;
@@ -92,8 +92,7 @@ internal sealed class RouterActor : ReceiveActor
     /// the way out (the outbound peer assigns it), the original restored on the answer.</summary>
     private void Relay(RelayRequest r)
     {
-        var decision = _table.Decide(r.Request, Routes(), r.FromPeer);
-        switch (decision)
+        switch (SafeDecide(r.Request, r.FromPeer))
         {
             case RouteToPeers to:
                 var copy = r.Request.Clone();
@@ -110,6 +109,14 @@ internal sealed class RouterActor : ReceiveActor
                 r.ReplyTo.Tell(new HandlerAnswer(Error(r.Request, e.ResultCode, e.Reason)));
                 break;
         }
+    }
+
+    /// <summary>A routing AVP that cannot be read (a Route-Record that is not a DiameterIdentity) is an answer with
+    /// its Result-Code, not a router failure.</summary>
+    private RouteDecision SafeDecide(DiameterMessage request, string? fromPeer)
+    {
+        try { return _table.Decide(request, Routes(), fromPeer); }
+        catch (DiameterDecodeException e) { return new RouteError(e.Error.ResultCode, e.Error.Reason); }
     }
 
     private void Send(Routed routed, string host)
@@ -129,7 +136,7 @@ internal sealed class RouterActor : ReceiveActor
         if (a.Failure is DeliveryFailure.NotSent or DeliveryFailure.ConnectionLost)
         {
             // §5.5.4 failover: another peer of the same route, T flag set when the first may have received it.
-            var next = _table.Decide(routed.Request, Routes(), routed.FromPeer) is RouteToPeers to
+            var next = SafeDecide(routed.Request, routed.FromPeer) is RouteToPeers to
                 ? to.Candidates.FirstOrDefault(c => !routed.Tried.Contains(c)) : null;
             if (next is not null)
             {
