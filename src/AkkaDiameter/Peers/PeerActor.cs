@@ -831,5 +831,13 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private PeerStatus Status() => new(_peerHost, _peerRealm, _state, _watchdog.State,
         _state.IsOpen() ? _common.Order().ToList() : [], _open?.Remote, _pending.Count);
 
-    private void PublishStatus() => Context.Parent.Tell(new StatusUpdate(Status()));
+    /// <summary>The peer table and the router hear every change directly from the peer, before anyone who asks the
+    /// peer's status hears the answer: a caller that saw the peer open and then sends a request finds the router
+    /// already knowing it.</summary>
+    private void PublishStatus()
+    {
+        var update = new StatusUpdate(Status());
+        Context.Parent.Tell(update);
+        if (!_router.IsNobody()) _router.Tell(update);
+    }
 }

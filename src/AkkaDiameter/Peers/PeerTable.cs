@@ -59,7 +59,6 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
 
         Receive<PeerActor.StatusUpdate>(u =>
         {
-            _router.Tell(u);
             _status[u.Status.OriginHost] = u.Status;
             if (_shuttingDown && u.Status.State == PeerState.Closed) ShutdownProgress(u.Status.OriginHost);
         });
@@ -125,7 +124,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
             if (host is null) return;
             _peers.Remove(host);
             _status.Remove(host);
-            _router.Tell(new Routing.PeerRemoved(host));
+            _router.Tell(new Routing.PeerRemoved(host, t.ActorRef));
             ShutdownProgress(host);
         });
     }

@@ -19,7 +19,7 @@ internal sealed class RouterActor : ReceiveActor
 {
     private sealed class Peer(IActorRef actor, string realm)
     {
-        public IActorRef Actor { get; } = actor;
+        public IActorRef Actor { get; set; } = actor;
         public string Realm { get; set; } = realm;
         public PeerStatus? Status { get; set; }
         public int Outstanding { get; set; }
@@ -46,11 +46,15 @@ internal sealed class RouterActor : ReceiveActor
         _table = table;
         _sessions = sessions;
 
-        Receive<PeerAdded>(p => _peers[p.Host] = new Peer(p.Peer, p.Realm));
-        Receive<PeerRemoved>(p => _peers.Remove(p.Host));
+        Receive<PeerAdded>(p => { if (!_peers.ContainsKey(p.Host)) _peers[p.Host] = new Peer(p.Peer, p.Realm); });
+        Receive<PeerRemoved>(p => { if (_peers.TryGetValue(p.Host, out var peer) && peer.Actor.Equals(p.Peer)) _peers.Remove(p.Host); });
         Receive<PeerActor.StatusUpdate>(u =>
         {
-            if (_peers.TryGetValue(u.Status.OriginHost, out var peer)) { peer.Status = u.Status; peer.Realm = u.Status.Realm; }
+            // Updates come straight from the peer actor, so one may arrive before the table's PeerAdded.
+            if (!_peers.TryGetValue(u.Status.OriginHost, out var peer)) _peers[u.Status.OriginHost] = peer = new Peer(Sender, u.Status.Realm);
+            if (!Sender.IsNobody() && !peer.Actor.Equals(Sender)) { peer.Actor = Sender; peer.Outstanding = 0; }   // a new actor for the host
+            peer.Status = u.Status;
+            peer.Realm = u.Status.Realm;
         });
         Receive<DiameterRequest>(r => Originate(r.Message, Sender));
         Receive<RelayRequest>(Relay);

@@ -52,4 +52,4 @@ internal sealed record RelayRequest(DiameterMessage Request, string FromPeer, IA
 
 /// <summary>The peer table tells the router about peers.</summary>
 internal sealed record PeerAdded(string Host, string Realm, IActorRef Peer);
-internal sealed record PeerRemoved(string Host);
+internal sealed record PeerRemoved(string Host, IActorRef Peer);
