@@ -95,7 +95,7 @@ public class NodeCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.loglevel = W
             await AwaitAssertAsync(async () => Assert.Equal("I-Open", (await mme.GetPeerStatusAsync("hss.cli.localdomain")).StateName),
                 TimeSpan.FromSeconds(20));
 
-            Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+            Assert.Equal(0, SendSignal(process.Id, SigTerm));
             Assert.True(await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token).ContinueWith(t => t.IsCompletedSuccessfully));
             Assert.Equal(0, process.ExitCode);
             var seen = await mme.GetBaseMessagesAsync("hss.cli.localdomain");
@@ -109,6 +109,12 @@ public class NodeCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.loglevel = W
             File.Delete(confPath);
         }
     }
+
+    private const int SigTerm = 15;
+
+    // SIGTERM straight through libc: no dependency on a kill binary being installed.
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static int FreePort()
     {
