@@ -193,16 +193,23 @@ public sealed class DiameterNode : IAsyncDisposable
     /// <exception cref="UnknownPeerException">No such peer.</exception>
     public async Task<PeerStatus> WaitUntilOpenAsync(string originHost, TimeSpan timeout)
     {
-        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var watcher = System.ActorOf(Props.Create(() => new OpenWatcher(originHost, opened)));
+        var changes = global::System.Threading.Channels.Channel.CreateUnbounded<bool>();
+        var watcher = System.ActorOf(Props.Create(() => new StateWatcher(Settings.OriginHost, originHost, changes.Writer)));
         System.EventStream.Subscribe(watcher, typeof(PeerStateChanged));
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            var status = await GetPeerStatusAsync(originHost);
-            if (status.State.IsOpen()) return status;
-            try { await opened.Task.WaitAsync(timeout); }
-            catch (TimeoutException) { throw new TimeoutException($"peer {originHost} did not open within {timeout} (it is {(await GetPeerStatusAsync(originHost)).StateName})"); }
-            return await GetPeerStatusAsync(originHost);
+            // Each change of this node's peer is checked against the peer's own answer.
+            while (true)
+            {
+                var status = await GetPeerStatusAsync(originHost);
+                if (status.State.IsOpen()) return status;
+                await changes.Reader.ReadAsync(deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"peer {originHost} did not open within {timeout} (it is {(await GetPeerStatusAsync(originHost)).StateName})");
         }
         finally
         {
@@ -210,12 +217,13 @@ public sealed class DiameterNode : IAsyncDisposable
         }
     }
 
-    private sealed class OpenWatcher : ReceiveActor
+    private sealed class StateWatcher : ReceiveActor
     {
-        public OpenWatcher(string originHost, TaskCompletionSource opened) =>
+        public StateWatcher(string localHost, string originHost, global::System.Threading.Channels.ChannelWriter<bool> changes) =>
             Receive<PeerStateChanged>(e =>
             {
-                if (string.Equals(e.Peer, originHost, StringComparison.OrdinalIgnoreCase) && e.To is "I-Open" or "R-Open") opened.TrySetResult();
+                if (string.Equals(e.LocalHost, localHost, StringComparison.OrdinalIgnoreCase)
+                    && string.Equals(e.Peer, originHost, StringComparison.OrdinalIgnoreCase)) changes.TryWrite(true);
             });
     }
 

@@ -63,13 +63,21 @@ public enum DisconnectCause
 /// <param name="From">RFC name of the old state.</param>
 /// <param name="To">RFC name of the new state.</param>
 /// <param name="Reason">The event that caused it.</param>
-public sealed record PeerStateChanged(string Peer, string From, string To, string Reason);
+public sealed record PeerStateChanged(string Peer, string From, string To, string Reason)
+{
+    /// <summary>The Origin-Host of the node whose peer changed: tells nodes sharing one actor system apart.</summary>
+    public string LocalHost { get; init; } = "";
+}
 
 /// <summary>Published on the event stream at every watchdog state change (RFC 3539).</summary>
 /// <param name="Peer">The peer's Origin-Host.</param>
 /// <param name="From">Old state.</param>
 /// <param name="To">New state.</param>
-public sealed record WatchdogStateChanged(string Peer, WatchdogState From, WatchdogState To);
+public sealed record WatchdogStateChanged(string Peer, WatchdogState From, WatchdogState To)
+{
+    /// <summary>The Origin-Host of the node whose peer changed.</summary>
+    public string LocalHost { get; init; } = "";
+}
 
 /// <summary>Where a peer stands.</summary>
 /// <param name="OriginHost">The peer's Origin-Host.</param>

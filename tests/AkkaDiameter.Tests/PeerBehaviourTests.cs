@@ -20,6 +20,10 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
         return cer;
     }
 
+    /// <summary>A scripted peer reads only when a test waits for something: a long Tw keeps the node's watchdog from
+    /// closing the connection while the test is busy elsewhere.</summary>
+    private const string Quiet = "watchdog-interval = 30s\nwatchdog-jitter = 1s";
+
     private static DiameterMessage Ulr() => DiameterMessage.CreateRequest("ULR")
         .Add("Session-Id", $"{Mme};1;{Guid.NewGuid():N}").Add("Auth-Session-State", "NO_STATE_MAINTAINED")
         .Add("Destination-Realm", Realm).Add("User-Name", "001010000000001").Add("RAT-Type", "EUTRAN")
@@ -60,7 +64,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
     public async Task A_request_that_outlives_request_timeout_completes_with_3002()
     {
         await using var peer = ScriptedPeer.Listen();
-        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, peer.Port, connect: true), "request-timeout = 300ms"),
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, peer.Port, connect: true), "request-timeout = 300ms\nwatchdog-interval = 30s\nwatchdog-jitter = 1s"),
             DiameterDictionary.Default, "mme");
         await OpenAsHss(peer);
         await this.AwaitState(mme, Hss, PeerState.IOpen);
@@ -75,7 +79,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
     public async Task An_answer_reaches_its_asker_by_hop_by_hop_and_an_unmatched_answer_is_dropped()
     {
         await using var peer = ScriptedPeer.Listen();
-        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, peer.Port, connect: true)), DiameterDictionary.Default, "mme");
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, peer.Port, connect: true), Quiet), DiameterDictionary.Default, "mme");
         await OpenAsHss(peer);
         await this.AwaitState(mme, Hss, PeerState.IOpen);
         var first = mme.SendAsync(Hss, Ulr());
@@ -208,7 +212,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
     public async Task Stopping_the_node_sends_DPR_REBOOTING_and_leaves_no_actor_behind()
     {
         await using var peer = ScriptedPeer.Listen();
-        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, 0, Peer(Hss, peer.Port, connect: true)), DiameterDictionary.Default, "mme");
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, 0, Peer(Hss, peer.Port, connect: true), Quiet), DiameterDictionary.Default, "mme");
         await OpenAsHss(peer);
         await this.AwaitState(mme, Hss, PeerState.IOpen);
         var watcher = CreateTestProbe();
@@ -251,7 +255,7 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
     [Fact]
     public async Task A_value_the_state_machine_cannot_read_is_answered_with_its_Result_Code_and_the_connection_stays_open()
     {
-        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, 0, Peer(Mme, 1, connect: false)), DiameterDictionary.Default, "hss");
+        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, 0, Peer(Mme, 1, connect: false), Quiet), DiameterDictionary.Default, "hss");
         await using var mme = await ScriptedPeer.ConnectAsync(hss.ListenEndpoints[0].Port);
         await mme.SendAsync(ScriptedPeer.Cer(Mme));
         await mme.ExpectAsync(257, request: false);

@@ -451,9 +451,11 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         _open = conn;
         _reconnectAttempt = 0;
         _lastReceived = Environment.TickCount64;
-        To(state, reason);
+        // The watchdog comes up first, so that the status published with the open state already says whether the
+        // connection may carry traffic.
         var before = _watchdog.State;
         var actions = _watchdog.ConnectionUp();
+        To(state, reason);
         WatchdogChanged(before);
         if ((actions & WatchdogActions.SendWatchdog) != 0) SendDwr();
         SetWatchdog();
@@ -686,8 +688,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     {
         if (before == _watchdog.State) return;
         _log.Info("Peer {0} watchdog {1} -> {2}", _peerHost, before, _watchdog.State);
-        Context.System.EventStream.Publish(new WatchdogStateChanged(_peerHost, before, _watchdog.State));
-        PublishStatus();
+        PublishStatus();   // the router and peer table first, then anyone listening to events
+        Context.System.EventStream.Publish(new WatchdogStateChanged(_peerHost, before, _watchdog.State) { LocalHost = _settings.OriginHost });
     }
 
     // ==== transitions =============================================================================================
@@ -717,12 +719,12 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             PeerState.Closing => Closing,
             _ => throw new InvalidOperationException(state.ToString()),
         });
+        PublishStatus();   // the router and peer table first, then anyone listening to events
         if (from != state)
         {
             _log.Info("Peer {0} {1} -> {2} ({3})", _peerHost, from.RfcName(), state.RfcName(), reason);
-            Context.System.EventStream.Publish(new PeerStateChanged(_peerHost, from.RfcName(), state.RfcName(), reason));
+            Context.System.EventStream.Publish(new PeerStateChanged(_peerHost, from.RfcName(), state.RfcName(), reason) { LocalHost = _settings.OriginHost });
         }
-        PublishStatus();
     }
 
     /// <summary>Into Closed: Error / Cleanup / Disc — close every connection, complete every pending request with
