@@ -10,7 +10,7 @@ namespace AkkaDiameter.Tests;
 /// that stops answering, closes abruptly, or sends garbage).</summary>
 public sealed class ScriptedPeer : IAsyncDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private readonly TcpListener? _listener;
     private Socket? _socket;
 

@@ -36,8 +36,8 @@ public static class TestNodes
               watchdog-interval = 400ms
               watchdog-jitter = 50ms
               request-timeout = 2s
-              connect-timeout = 2s
-              capabilities-exchange-timeout = 3s
+              connect-timeout = 5s
+              capabilities-exchange-timeout = 5s
               disconnect-timeout = 2s
               reconnect { min-backoff = 100ms, max-backoff = 400ms, random-factor = 0.1 }
               {{extra}}
