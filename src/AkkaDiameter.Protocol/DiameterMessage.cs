@@ -167,9 +167,27 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
     /// The answer reporting <paramref name="error"/> (RFC 6733 §7): E bit set for protocol errors (3xxx, §7.1.3);
     /// then Origin-Host, Origin-Realm, Result-Code, Error-Message and Failed-AVP (§7.5) where the error has one.
     /// </summary>
-    public DiameterMessage CreateErrorAnswer(DiameterError error, string originHost, string originRealm)
+    public DiameterMessage CreateErrorAnswer(DiameterError error, string originHost, string originRealm) =>
+        AddError(CreateAnswer(), error, originHost, originRealm);
+
+    /// <summary>
+    /// The same error answer for a request of which only the header could be read (5011, 5015, 5014 ...): command,
+    /// application, P bit and identifiers from <paramref name="request"/>, no Session-Id.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="request"/> is the header of an answer.</exception>
+    public static DiameterMessage CreateErrorAnswer(DiameterHeader request, DiameterError error, string originHost, string originRealm,
+        DiameterDictionary? dictionary = null)
     {
-        var answer = CreateAnswer();
+        if (!request.IsRequest) throw new ArgumentException("only requests are answered", nameof(request));
+        var answer = new DiameterMessage(request.CommandCode, request.ApplicationId, request.Flags & CommandFlags.Proxiable, dictionary)
+        {
+            HopByHopId = request.HopByHopId, EndToEndId = request.EndToEndId,
+        };
+        return AddError(answer, error, originHost, originRealm);
+    }
+
+    private static DiameterMessage AddError(DiameterMessage answer, DiameterError error, string originHost, string originRealm)
+    {
         if (error.IsProtocolError) answer.Flags |= CommandFlags.Error;
         answer.Add("Origin-Host", originHost).Add("Origin-Realm", originRealm).Add("Result-Code", error.ResultCode);
         answer.Add("Error-Message", error.Reason);

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using AkkaDiameter.Peers;
 using AkkaDiameter.Protocol;
 
 namespace AkkaDiameter.Applications;
@@ -25,8 +26,7 @@ internal sealed class ApplicationRouter : ReceiveActor
         Receive<IncomingRequest>(r =>
         {
             if (_handlers.TryGetValue(Key(r.Request.ApplicationId, r.Request.CommandCode), out var handler)) handler.Forward(r);
-            else r.ReplyError(ResultCodes.CommandUnsupported,
-                $"no handler for {r.Request.CommandName} ({r.Request.CommandCode}) in application {r.Request.ApplicationId}");
+            else r.ReplyError(ResultCodes.CommandUnsupported, ErrorAnswers.NoHandler(r.Request));
         });
     }
 

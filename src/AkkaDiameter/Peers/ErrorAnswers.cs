@@ -1,6 +1,5 @@
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
-using AkkaDiameter.Protocol.Wire;
 
 namespace AkkaDiameter.Peers;
 
@@ -15,14 +14,10 @@ public static class ErrorAnswers
 
     /// <summary>The answer to a request of which only the header could be read (5011, 5015, 5014 ...), or null when
     /// the header is unknown or belongs to an answer (answers are never answered).</summary>
-    public static DiameterMessage? ForHeader(DiameterError error, DiameterDictionary dictionary, string originHost, string originRealm)
-    {
-        if (error.Header is not { IsRequest: true } h) return null;
-        var flags = (h.Flags & CommandFlags.Proxiable) | (error.IsProtocolError ? CommandFlags.Error : CommandFlags.None);
-        var answer = new DiameterMessage(h.CommandCode, h.ApplicationId, flags, dictionary) { HopByHopId = h.HopByHopId, EndToEndId = h.EndToEndId };
-        answer.Add("Origin-Host", originHost).Add("Origin-Realm", originRealm).Add("Result-Code", error.ResultCode)
-            .Add("Error-Message", error.Reason);
-        if (error.FailedAvp is { } failed) answer.AddGroup("Failed-AVP", g => g.Add(failed));
-        return answer;
-    }
+    public static DiameterMessage? ForHeader(DiameterError error, DiameterDictionary dictionary, string originHost, string originRealm) =>
+        error.Header is { IsRequest: true } h ? DiameterMessage.CreateErrorAnswer(h, error, originHost, originRealm, dictionary) : null;
+
+    /// <summary>Why a request gets DIAMETER_COMMAND_UNSUPPORTED 3001: no handler for its (application, command).</summary>
+    public static string NoHandler(DiameterMessage request) =>
+        $"no handler for {request.CommandName} ({request.CommandCode}) in application {request.ApplicationId}";
 }

@@ -406,7 +406,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         if (cea.Validate() is { } invalid) { ToClosed($"Process-CEA: invalid CEA: {invalid}"); return; }
         if (code is not (>= 2000 and < 3000))
         {
-            if (code == ResultCodes.NoCommonApplication || code == ResultCodes.UnknownPeer) _noReconnectUntilConfigChange();
+            if (code == ResultCodes.NoCommonApplication || code == ResultCodes.UnknownPeer) RetryAtSlowestPace();
             ToClosed($"Process-CEA: {ResultCodes.NameOf(code ?? 0)} ({code}) {cea.FindString("Error-Message")}".TrimEnd());
             return;
         }
@@ -419,7 +419,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     }
 
     // A peer that refused us for configuration reasons will refuse again: retry at the slowest pace.
-    private void _noReconnectUntilConfigChange() => _reconnectAttempt = Math.Max(_reconnectAttempt, 30);
+    private void RetryAtSlowestPace() => _reconnectAttempt = Math.Max(_reconnectAttempt, 30);
 
     private void IDisc()
     {
@@ -555,8 +555,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         }
         if (_dispatcher.IsNobody())
         {
-            Write(_open!, LocalError(request, ResultCodes.CommandUnsupported,
-                $"no handler for {request.CommandName} ({request.CommandCode}) in application {request.ApplicationId}"));
+            Write(_open!, LocalError(request, ResultCodes.CommandUnsupported, ErrorAnswers.NoHandler(request)));
             return;
         }
         _inbound[request.HopByHopId] = (request, Environment.TickCount64 + (long)_settings.RequestTimeout.TotalMilliseconds);
