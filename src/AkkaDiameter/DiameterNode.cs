@@ -257,13 +257,23 @@ public sealed class DiameterNode : IAsyncDisposable
 
     /// <summary>Sends DPR with <paramref name="cause"/> to every open peer, waits for the DPAs (or
     /// <c>disconnect-timeout</c>), then stops the node's actors and streams.</summary>
-    public async Task StopAsync(DisconnectCause cause = DisconnectCause.Rebooting)
+    public Task StopAsync(DisconnectCause cause = DisconnectCause.Rebooting)
+    {
+        // Once: a second call (a test's cleanup, DisposeAsync after StopAsync) waits for the first instead of asking
+        // an actor that is gone and waiting out the ask timeout.
+        lock (_stopLock) return _stopping ??= StopOnceAsync(cause);
+    }
+
+    private async Task StopOnceAsync(DisconnectCause cause)
     {
         if (Ref.IsNobody()) return;
         try { await Ref.Ask<PeerTable.ShutdownComplete>(new PeerTable.Shutdown(cause), Settings.DisconnectTimeout + TimeSpan.FromSeconds(5)); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { }
         await Ref.GracefulStop(TimeSpan.FromSeconds(10));
     }
+
+    private readonly object _stopLock = new();
+    private Task? _stopping;
 
     /// <summary>Same as <see cref="StopAsync"/> with REBOOTING.</summary>
     public async ValueTask DisposeAsync() => await StopAsync();

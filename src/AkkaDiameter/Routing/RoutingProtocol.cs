@@ -24,6 +24,25 @@ public sealed record DiameterAnswer(DiameterMessage Message, string? Peer)
 
     /// <summary>True for 2xxx.</summary>
     public bool IsSuccess => ResultCode is >= 2000 and < 3000;
+
+    /// <summary>
+    /// The error this answer reports, typed: its Result-Code (or Experimental-Result-Code), the Error-Message or else
+    /// the code's name as the reason, and the first AVP of Failed-AVP (RFC 6733 §7.5). Null for a 1xxx/2xxx answer.
+    /// A protocol error (3xxx, E bit, §7.1.3) from any node on the path surfaces here, e.g. 3007
+    /// DIAMETER_APPLICATION_UNSUPPORTED from an agent that does not serve the application.
+    /// </summary>
+    public DiameterError? Error
+    {
+        get
+        {
+            var code = ResultCode;
+            if (code < 3000) return null;
+            var reason = Message.FindString("Error-Message") ?? ResultCodes.NameOf(code);
+            var failed = Message.Find("Failed-AVP")?.Avps.FirstOrDefault();
+            var reporter = Message.FindString("Error-Reporting-Host") ?? Message.FindString("Origin-Host");
+            return new DiameterError(code, reporter is null ? reason : $"{reason} (reported by {reporter})", failed) { Header = Message.Header };
+        }
+    }
 }
 
 /// <summary>Why a request routed to a peer came back without the peer's answer.</summary>
