@@ -18,40 +18,61 @@ public sealed class WireCapture : IAsyncDisposable
         "diameter.avp.invalid-len || diameter.invalid_avp_len || diameter.version.unknown";
 
     private readonly int[] _ports;
-    private readonly int _markerPort;
+    private readonly int _startMarker;
+    private readonly int _stopMarker;
     private readonly FileStream _out;
     private readonly PcapngScanner _scanner;
     private ExternalProcess _dumpcap = null!;
 
-    private WireCapture(string file, int[] ports, int markerPort)
+    private WireCapture(string file, int[] ports, int startMarker, int stopMarker)
     {
         File = file;
         _ports = ports;
-        _markerPort = markerPort;
+        _startMarker = startMarker;
+        _stopMarker = stopMarker;
         _out = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read);
-        _scanner = new PcapngScanner(markerPort);
+        _scanner = new PcapngScanner(startMarker, stopMarker);
     }
 
     /// <summary>The pcapng file.</summary>
     public string File { get; }
 
     /// <summary>Starts capturing TCP on these ports (the listening ports of the test; the other end of every
-    /// connection is one of them). Completes when dumpcap has opened the interface with the filter.</summary>
+    /// connection is one of them). Completes when a packet sent now would be captured: dumpcap says "Capturing on"
+    /// a little before the capture is live, so a marker connection is repeated until one shows up in the stream.</summary>
     public static async Task<WireCapture> StartAsync(string name, params int[] ports)
     {
         var dir = Path.Combine(AppContext.BaseDirectory, "captures");
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, $"{name}-{DateTime.UtcNow:HHmmss}-{Environment.ProcessId}.pcapng");
-        var markerPort = InteropNodes.FreePort();
-        var filter = string.Join(" or ", ports.Append(markerPort).Select(p => $"tcp port {p}"));
-        var capture = new WireCapture(file, ports, markerPort);
+        int startMarker = InteropNodes.FreePort(), stopMarker = InteropNodes.FreePort();
+        var filter = string.Join(" or ", ports.Append(startMarker).Append(stopMarker).Select(p => $"tcp port {p}"));
+        var capture = new WireCapture(file, ports, startMarker, stopMarker);
         // Written to a pipe, dumpcap flushes after every batch it reads; to a file it would not, and we could not see
         // when the marker (below) has been captured.
         capture._dumpcap = ExternalProcess.Start(ThirdParty.Dumpcap!, ["-i", "lo", "-f", filter, "-w", "-", "-q"],
             binaryStdout: capture.OnCaptureBytes);
         await capture._dumpcap.WaitForLineAsync(l => l.Contains("Capturing on", StringComparison.Ordinal),
             TimeSpan.FromSeconds(20), "'Capturing on ...' (dumpcap needs root or the capture capabilities)");
+        for (var attempt = 0; attempt < 100 && !capture._scanner.Seen(startMarker).IsCompleted; attempt++)
+        {
+            await Mark(startMarker);
+            await Task.WhenAny(capture._scanner.Seen(startMarker), Task.Delay(TimeSpan.FromMilliseconds(300)));
+        }
+        if (!capture._scanner.Seen(startMarker).IsCompleted)
+        {
+            await capture.DisposeAsync();
+            throw new WireCaptureException($"dumpcap never captured the start marker; it said:\n{capture._dumpcap.Tail()}");
+        }
         return capture;
+    }
+
+    /// <summary>A connection to a port nobody listens on: SYN and RST, two packets the filter takes.</summary>
+    private static async Task Mark(int port)
+    {
+        using var probe = new System.Net.Sockets.TcpClient();
+        try { await probe.ConnectAsync(System.Net.IPAddress.Loopback, port); }
+        catch (System.Net.Sockets.SocketException) { /* refused: the packets we wanted */ }
     }
 
     private void OnCaptureBytes(ReadOnlyMemory<byte> bytes)
@@ -74,17 +95,13 @@ public sealed class WireCapture : IAsyncDisposable
     public async Task StopAsync()
     {
         if (_dumpcap.HasExited) return;
-        using (var probe = new System.Net.Sockets.TcpClient())
-        {
-            try { await probe.ConnectAsync(System.Net.IPAddress.Loopback, _markerPort); }
-            catch (System.Net.Sockets.SocketException) { /* refused: the packets we wanted */ }
-        }
-        var seen = await Task.WhenAny(_scanner.MarkerSeen, Task.Delay(TimeSpan.FromSeconds(20)));
+        await Mark(_stopMarker);
+        var seen = await Task.WhenAny(_scanner.Seen(_stopMarker), Task.Delay(TimeSpan.FromSeconds(20)));
         _dumpcap.Signal(2);
         await _dumpcap.WaitForExitAsync(TimeSpan.FromSeconds(20));
         lock (_out) _out.Dispose();
-        if (seen != _scanner.MarkerSeen)
-            throw new WireCaptureException($"the end-of-capture marker (port {_markerPort}) never reached {File}; dumpcap said:\n{_dumpcap.Tail()}");
+        if (seen != _scanner.Seen(_stopMarker))
+            throw new WireCaptureException($"the end-of-capture marker (port {_stopMarker}) never reached {File}; dumpcap said:\n{_dumpcap.Tail()}");
     }
 
     /// <summary>Stops the capture and runs the dissector over it. Returns the Diameter frames as one summary line
@@ -97,7 +114,7 @@ public sealed class WireCapture : IAsyncDisposable
              "diameter.Result-Code"]);
         if (frames.Count == 0)
             throw new WireCaptureException($"no Diameter frame in {File} (ports {string.Join(", ", _ports)}); dumpcap said:\n{_dumpcap.Tail()}");
-        var flagged = await Tshark(DissectorComplaints, ["frame.number", "tcp.srcport", "diameter.cmd.code", "_ws.expert.message"]);
+        var flagged = await FlaggedAsync();
         if (flagged.Count > 0)
         {
             var detail = await ExternalProcess.RunAsync(ThirdParty.Tshark!,
@@ -106,6 +123,14 @@ public sealed class WireCapture : IAsyncDisposable
                 $"Wireshark's dissector flags {flagged.Count} frame(s) in {File}:\n{string.Join('\n', flagged)}\n\n{Truncate(detail.Stdout, 12000)}");
         }
         return frames;
+    }
+
+    /// <summary>The frames the dissector flags (the issue's filter): frame number, source port, command codes and the
+    /// expert messages, one tab-separated line each. Stops the capture first.</summary>
+    public async Task<IReadOnlyList<string>> FlaggedAsync()
+    {
+        await StopAsync();
+        return await Tshark(DissectorComplaints, ["frame.number", "tcp.srcport", "diameter.cmd.code", "_ws.expert.message"]);
     }
 
     /// <summary>The R flag, command code and Hop-by-Hop Identifier of the Diameter messages in frames matching
@@ -154,19 +179,24 @@ public sealed class WireCaptureException(string message) : Exception(message);
 
 /// <summary>
 /// Reads a pcapng stream as it is written (section header, interface description and enhanced packet blocks; RFC
-/// draft-ietf-opsawg-pcapng) just far enough to notice an Ethernet/IPv4/TCP packet to or from one port.
+/// draft-ietf-opsawg-pcapng) just far enough to notice Ethernet/IPv4/TCP packets to or from marker ports.
 /// </summary>
-internal sealed class PcapngScanner(int markerPort)
+internal sealed class PcapngScanner
 {
-    private readonly TaskCompletionSource _marker = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<int, TaskCompletionSource> _markers;
+    private readonly object _lock = new();
     private byte[] _pending = [];
     private bool _bigEndian;
 
-    public Task MarkerSeen => _marker.Task;
+    public PcapngScanner(params int[] markerPorts) =>
+        _markers = markerPorts.ToDictionary(p => p, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>Completes when a packet to or from the marker port has been captured.</summary>
+    public Task Seen(int markerPort) => _markers[markerPort].Task;
 
     public void Feed(ReadOnlySpan<byte> bytes)
     {
-        lock (_marker)
+        lock (_lock)
         {
             var buffer = new byte[_pending.Length + bytes.Length];
             _pending.CopyTo(buffer, 0);
@@ -201,6 +231,7 @@ internal sealed class PcapngScanner(int markerPort)
         var tcp = ip[ihl..];
         var src = (tcp[0] << 8) | tcp[1];
         var dst = (tcp[2] << 8) | tcp[3];
-        if (src == markerPort || dst == markerPort) _marker.TrySetResult();
+        if (_markers.TryGetValue(src, out var a)) a.TrySetResult();
+        if (_markers.TryGetValue(dst, out var b)) b.TrySetResult();
     }
 }
