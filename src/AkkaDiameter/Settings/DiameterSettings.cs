@@ -277,7 +277,7 @@ public sealed record DiameterSettings
 
     // ---- readers that name the key ------------------------------------------------------------------------------
 
-    private static T Read<T>(Config c, string path, string key, Func<T> read)
+    internal static T Read<T>(Config c, string path, string key, Func<T> read)
     {
         if (!c.HasPath(path)) throw new DiameterConfigurationException(key, "missing");
         try { return read(); }
@@ -285,13 +285,13 @@ public sealed record DiameterSettings
         catch (Exception e) { throw new DiameterConfigurationException(key, $"cannot be read: {e.Message}"); }
     }
 
-    private static string NonEmpty(Config c, string path, string key)
+    internal static string NonEmpty(Config c, string path, string key)
     {
         var s = Read(c, path, key, () => c.GetString(path));
         return string.IsNullOrWhiteSpace(s) ? throw new DiameterConfigurationException(key, "must not be empty") : s;
     }
 
-    private static string Identity(Config c, string path, string key)
+    internal static string Identity(Config c, string path, string key)
     {
         var s = NonEmpty(c, path, key);
         return DiameterIdentityRules.IsValid(s, out var why) ? s : throw new DiameterConfigurationException(key, $"'{s}' is not a DiameterIdentity: {why}");
@@ -310,13 +310,13 @@ public sealed record DiameterSettings
         return v is >= 0 and <= 65535 && (allowZero || v > 0) ? v : throw new DiameterConfigurationException(key, $"{v} is not a TCP port");
     }
 
-    private static uint UInt(Config c, string path, string key)
+    internal static uint UInt(Config c, string path, string key)
     {
         var v = Read(c, path, key, () => c.GetLong(path));
         return v is >= 0 and <= uint.MaxValue ? (uint)v : throw new DiameterConfigurationException(key, $"{v} is not an unsigned 32-bit number");
     }
 
-    private static bool Bool(Config c, string path, string key)
+    internal static bool Bool(Config c, string path, string key)
     {
         var s = Read(c, path, key, () => c.GetString(path))?.Trim().ToLowerInvariant();
         return s switch
@@ -345,15 +345,15 @@ public sealed record DiameterSettings
         return v >= min && v <= max ? v : throw new DiameterConfigurationException(key, $"{v} is outside {min}..{max}");
     }
 
-    private static IEnumerable<string> Strings(Config c, string path, string key) =>
+    internal static IEnumerable<string> Strings(Config c, string path, string key) =>
         c.HasPath(path) ? Read(c, path, key, () => c.GetValue(path).GetArray().Where(v => !v.IsEmpty).Select(v => v.GetString()).ToList()) : [];
 
-    private static IEnumerable<Config> Objects(Config c, string path)
+    internal static IEnumerable<Config> Objects(Config c, string path)
     {
         if (!c.HasPath(path)) return [];
         // Akka's HOCON parser reads "[ ]" (with a space) as one empty element: skip empty elements.
         try { return c.GetValue(path).GetArray().Where(v => !v.IsEmpty).Select(v => new Config(new Akka.Configuration.Hocon.HoconRoot(v))).ToList(); }
-        catch (Exception e) { throw new DiameterConfigurationException($"akka.diameter.{path}", $"must be a list of objects ({e.Message})"); }
+        catch (Exception e) { throw new DiameterConfigurationException(path.StartsWith("akka.", StringComparison.Ordinal) ? path : $"akka.diameter.{path}", $"must be a list of objects ({e.Message})"); }
     }
 
     private static Config LoadReference()

@@ -1,0 +1,237 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit.Xunit2;
+using AkkaDiameter.Protocol;
+using AkkaDiameter.S6a.Hss;
+using AkkaDiameter.S6a.Mme;
+using AkkaDiameter.S6a.Security;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AkkaDiameter.S6a.Tests;
+
+/// <summary>MME actors and an HSS node over loopback: every S6a procedure the MME and HSS run, both directions.</summary>
+public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglevel = INFO", output), IAsyncLifetime
+{
+    private const string Realm = "epc.mnc001.mcc001.3gppnetwork.org";
+    private const string HssHost = "hss.epc.mnc001.mcc001.3gppnetwork.org";
+    // TS 35.208 test set 1: K and OPc.
+    private const string K = "465b5ce8b199b49faa5f0a2ee238a6bc", Opc = "cd63cb71954a9f4e48a5994e37a02baf";
+    private readonly string _db = Path.Combine(Path.GetTempPath(), $"akkadiameter-hss-{Guid.NewGuid():N}.db");
+    private readonly int _hssPort = FreePort();
+    private readonly List<IAsyncDisposable> _running = [];
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private Config HssConfig() => ConfigurationFactory.ParseString($$"""
+        akka.diameter {
+          node { origin-host = "{{HssHost}}", origin-realm = "{{Realm}}" }
+          listen = [ { address = "127.0.0.1", port = {{_hssPort}} } ]
+          applications = [ { vendor-id = 10415, auth-application-id = 16777251 } ]
+          accept-unknown-peers = true
+          hss {
+            database = "{{_db}}"
+            subscribers = [
+              { imsi = "001010000000001", count = 3, k = "{{K}}", opc = "{{Opc}}", amf = "8000", sqn = "000000000020",
+                msisdn = "5511900000001", apns = [ { name = "internet" }, { name = "ims", qci = 5, arp-priority = 1 } ] }
+              { imsi = "001010000000010", k = "{{K}}", opc = "{{Opc}}", roaming-allowed = false }
+              { imsi = "001010000000011", k = "{{K}}", opc = "{{Opc}}", rat-not-allowed = ["eutran"] }
+              { imsi = "001010000000012", k = "{{K}}", opc = "{{Opc}}", eps-subscription = false }
+            ]
+          }
+        }
+        """);
+
+    private Config MmeConfig(string host, string plmn = "00101") => ConfigurationFactory.ParseString($$"""
+        akka.diameter {
+          node { origin-host = "{{host}}", origin-realm = "{{Realm}}" }
+          applications = [ { vendor-id = 10415, auth-application-id = 16777251 } ]
+          peers = [ { origin-host = "{{HssHost}}", realm = "{{Realm}}", address = "127.0.0.1", port = {{_hssPort}} } ]
+          reconnect { min-backoff = 100ms, max-backoff = 500ms }
+          mme { visited-plmn-id = "{{plmn}}", destination-realm = "{{Realm}}", destination-host = "{{HssHost}}" }
+        }
+        """);
+
+    private async Task<HssNode> Hss()
+    {
+        var hss = await HssNode.StartAsync(Sys, HssConfig(), $"hss-{_running.Count}");
+        _running.Add(hss);
+        return hss;
+    }
+
+    private async Task<MmeNode> Mme(string host, string plmn = "00101")
+    {
+        var mme = await MmeNode.StartAsync(Sys, MmeConfig(host, plmn), host.Split('.')[0] + "-" + _running.Count);
+        _running.Add(mme);
+        await mme.Node.WaitUntilOpenAsync(HssHost, TimeSpan.FromSeconds(20));
+        return mme;
+    }
+
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Attach_runs_AIR_then_ULR_and_returns_MILENAGE_vectors_and_the_subscription()
+    {
+        await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        var results = await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach("001010000000001"), AskTimeout);
+
+        Assert.Equal(["AIR", "ULR"], results.Select(r => r.Command));
+        Assert.All(results, r => Assert.Equal(2001u, r.ResultCode));
+        var vector = Assert.Single(results[0].Vectors);
+        // The UE side checks the vector: with K/OPc of TS 35.208 set 1, XRES = f2(RAND), AUTN = SQN^AK || AMF || f1.
+        using var milenage = new Milenage(Convert.FromHexString(K), Convert.FromHexString(Opc));
+        var (res, ck, ik, ak) = milenage.F2345(vector.Rand);
+        Assert.Equal(res, vector.Xres);
+        var sqn = vector.Autn[..6].Zip(ak, (a, b) => (byte)(a ^ b)).ToArray();
+        Assert.Equal(AuthenticationVectors.Next(0x20), AuthenticationVectors.FromSqnBytes(sqn));   // first after the provisioned SQN
+        Assert.Equal(new byte[] { 0x80, 0x00 }, vector.Autn[6..8]);
+        Assert.Equal(milenage.F1(vector.Rand, sqn, vector.Autn[6..8]).MacA, vector.Autn[8..]);
+        Assert.Equal(Kasme.Derive(ck, ik, PlmnId.Parse("00101").ToBytes(), vector.Autn[..6]), vector.Kasme);
+        Assert.Null(results[0].Answer.Message.Validate());
+
+        var ula = results[1].Answer.Message;
+        Assert.Null(ula.Validate());
+        Assert.Equal((uint)UlaFlags.SeparationIndication, ula.GetUInt32("ULA-Flags"));
+        var ue = await mme.Actor.Ask<MmeProtocol.UeState>(new MmeProtocol.GetUe("001010000000001"), AskTimeout);
+        Assert.True(ue.Registered);
+        Assert.Equal("5511900000001", ue.Msisdn);
+        Assert.Equal(["internet", "ims"], ue.Apns);
+        Assert.Contains("ULA 001010000000001 2001 DIAMETER_SUCCESS", results[1].ToString());
+    }
+
+    [Theory]
+    [InlineData("001019999999999", S6aResultCodes.UserUnknown, "AIR")]
+    [InlineData("001010000000012", S6aResultCodes.UnknownEpsSubscription, "AIR")]
+    [InlineData("001010000000011", S6aResultCodes.RatNotAllowed, "ULR")]
+    public async Task Subscribers_the_HSS_must_refuse_get_the_TS_29_272_Experimental_Result(string imsi, uint code, string failingCommand)
+    {
+        await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        var results = await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout);
+        var failed = results.Last();
+        Assert.Equal(failingCommand, failed.Command);
+        Assert.Equal(code, failed.ResultCode);
+        Assert.Null(failed.Answer.Message.ResultCode);
+        Assert.Equal(10415u, failed.Answer.Message.Get("Experimental-Result").GetUInt32("Vendor-Id"));
+        Assert.Null(failed.Answer.Message.Validate());
+        Assert.IsType<MmeProtocol.NoUe>(await mme.Actor.Ask<object>(new MmeProtocol.GetUe(imsi), AskTimeout));
+    }
+
+    [Fact]
+    public async Task A_subscriber_without_roaming_is_refused_5004_in_a_visited_PLMN_and_served_at_home()
+    {
+        await Hss();
+        var visited = await Mme("mme9.epc.mnc002.mcc001.3gppnetwork.org", plmn: "00102");
+        var abroad = await visited.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.UpdateLocation("001010000000010"), AskTimeout);
+        Assert.Equal(S6aResultCodes.RoamingNotAllowed, abroad.ResultCode);
+        var home = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        Assert.Equal(2001u, (await home.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.UpdateLocation("001010000000010"), AskTimeout)).ResultCode);
+    }
+
+    [Fact]
+    public async Task A_synchronisation_failure_is_resolved_from_AUTS_and_the_next_vector_follows_the_USIMs_SQN()
+    {
+        await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        var first = await mme.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.AuthenticationInfo("001010000000002"), AskTimeout);
+        var rand = first.Vectors[0].Rand;
+        const ulong sqnMs = 0x000000100000;   // the USIM is ahead of the HSS
+        var auts = AuthenticationVectors.Auts(Convert.FromHexString(K), Convert.FromHexString(Opc), rand, sqnMs);
+        var resynced = await mme.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.AuthenticationInfo("001010000000002", 2, [.. rand, .. auts]), AskTimeout);
+        Assert.Equal(2001u, resynced.ResultCode);
+        Assert.Equal(2, resynced.Vectors.Count);
+        using var milenage = new Milenage(Convert.FromHexString(K), Convert.FromHexString(Opc));
+        var sqns = resynced.Vectors.Select(v =>
+            AuthenticationVectors.FromSqnBytes(v.Autn[..6].Zip(milenage.F2345(v.Rand).Ak, (a, b) => (byte)(a ^ b)).ToArray())).ToList();
+        Assert.Equal([AuthenticationVectors.Next(sqnMs), AuthenticationVectors.Next(AuthenticationVectors.Next(sqnMs))], sqns);
+
+        // A forged AUTS is refused: DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE.
+        auts[13] ^= 0xFF;
+        var forged = await mme.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.AuthenticationInfo("001010000000002", 1, [.. rand, .. auts]), AskTimeout);
+        Assert.Equal(S6aResultCodes.AuthenticationDataUnavailable, forged.ResultCode);
+    }
+
+    [Fact]
+    public async Task When_a_second_MME_registers_the_UE_the_HSS_sends_CLR_to_the_first_which_detaches_it()
+    {
+        var hss = await Hss();
+        var mme1 = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        var mme2 = await Mme("mme2.epc.mnc001.mcc001.3gppnetwork.org");
+        const string imsi = "001010000000003";
+        Assert.Equal(2001u, (await mme1.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout))[^1].ResultCode);
+        Assert.True((await mme1.Actor.Ask<MmeProtocol.UeState>(new MmeProtocol.GetUe(imsi), AskTimeout)).Registered);
+
+        Assert.Equal(2001u, (await mme2.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout))[^1].ResultCode);
+
+        await AwaitAssertAsync(async () =>
+            Assert.IsType<MmeProtocol.NoUe>(await mme1.Actor.Ask<object>(new MmeProtocol.GetUe(imsi), AskTimeout)), TimeSpan.FromSeconds(10));
+        Assert.True((await mme2.Actor.Ask<MmeProtocol.UeState>(new MmeProtocol.GetUe(imsi), AskTimeout)).Registered);
+        Assert.Equal("mme2.epc.mnc001.mcc001.3gppnetwork.org", hss.Store.FindRegistration(imsi)!.MmeHost);
+    }
+
+    [Fact]
+    public async Task Purge_and_notify_are_answered_and_a_purge_from_a_non_serving_MME_leaves_the_registration()
+    {
+        var hss = await Hss();
+        var mme1 = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        var mme2 = await Mme("mme2.epc.mnc001.mcc001.3gppnetwork.org");
+        const string imsi = "001010000000001";
+        await mme1.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout);
+        var nor = await mme1.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.Notify(imsi), AskTimeout);
+        Assert.Equal(2001u, nor.ResultCode);
+        Assert.Null(nor.Answer.Message.Validate());
+
+        var foreign = await mme2.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.Purge(imsi), AskTimeout);
+        Assert.Equal(2001u, foreign.ResultCode);
+        Assert.Null(foreign.Answer.Message.FindUInt32("PUA-Flags"));
+        Assert.False(hss.Store.FindRegistration(imsi)!.Purged);
+
+        var pua = await mme1.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.Purge(imsi), AskTimeout);
+        Assert.Equal(2001u, pua.ResultCode);
+        Assert.Equal(1u, pua.Answer.Message.GetUInt32("PUA-Flags"));
+        Assert.True(hss.Store.FindRegistration(imsi)!.Purged);
+        Assert.IsType<MmeProtocol.NoUe>(await mme1.Actor.Ask<object>(new MmeProtocol.GetUe(imsi), AskTimeout));
+    }
+
+    [Fact]
+    public async Task A_restarted_HSS_keeps_its_SQNs_and_registrations()
+    {
+        var hss = await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        const string imsi = "001010000000001";
+        await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout);
+        var sqnBefore = hss.Store.Find(imsi)!.Sqn;
+        Assert.Equal(AuthenticationVectors.Next(0x20), sqnBefore);
+        await hss.DisposeAsync();
+        _running.Remove(hss);
+
+        // Same database, same configuration (which provisions SQN 0x20 again: the stored, larger SQN wins).
+        var again = await Hss();
+        Assert.Equal(sqnBefore, again.Store.Find(imsi)!.Sqn);
+        Assert.Equal("mme1.epc.mnc001.mcc001.3gppnetwork.org", again.Store.FindRegistration(imsi)!.MmeHost);
+        await mme.Node.WaitUntilOpenAsync(HssHost, TimeSpan.FromSeconds(20));
+        var next = await mme.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.AuthenticationInfo(imsi), AskTimeout);
+        using var milenage = new Milenage(Convert.FromHexString(K), Convert.FromHexString(Opc));
+        var v = next.Vectors[0];
+        Assert.Equal(AuthenticationVectors.Next(sqnBefore),
+            AuthenticationVectors.FromSqnBytes(v.Autn[..6].Zip(milenage.F2345(v.Rand).Ak, (a, b) => (byte)(a ^ b)).ToArray()));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        foreach (var r in Enumerable.Reverse(_running)) await r.DisposeAsync();
+        foreach (var f in new[] { _db, _db + "-wal", _db + "-shm" }) File.Delete(f);
+    }
+}
