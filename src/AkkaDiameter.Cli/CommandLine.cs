@@ -23,6 +23,8 @@ public static class CommandLine
               --dictionary FILE load an extra dictionary file (repeatable); see the README
           node CONFIG.conf      run a Diameter node from a HOCON file (akka.diameter): listen, connect,
                                 answer CER/DWR/DPR; SIGINT/SIGTERM sends DPR (REBOOTING) and exits 0
+          demo                  an HSS and two MMEs on loopback: attach (AIR, ULR), a UE moving to the
+                                second MME (CLR), purge (PUR), DPR; prints every message and the peer states
           help                  this text
 
         exit codes: 0 success, 1 usage, input or configuration error (the key at fault is named),
@@ -43,6 +45,8 @@ public static class CommandLine
                 return DecodeCommand.Run(args[1..], stdin, stdout, stderr);
             case "node":
                 return NodeCommand.Run(args[1..], stdout, stderr);
+            case "demo":
+                return DemoCommand.Run(stdout, stderr);
             default:
                 stderr.WriteLine($"akka-diameter: unknown command '{args[0]}'");
                 stderr.WriteLine(Usage);
