@@ -25,7 +25,7 @@ public sealed class HssContext(SubscriberStore store)
 public sealed class HssHandler : DiameterRequestHandler
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly HssContext context;
+    private readonly HssContext _hss;
 
     /// <summary>A CLA arrived (or the CLR failed): logged.</summary>
     private sealed record CancelLocationDone(string Imsi, string MmeHost, DiameterAnswer? Answer, Exception? Failure);
@@ -33,7 +33,7 @@ public sealed class HssHandler : DiameterRequestHandler
     /// <summary>A handler over the shared HSS context.</summary>
     public HssHandler(HssContext context)
     {
-        this.context = context;
+        _hss = context;
         Receive<CancelLocationDone>(d =>
         {
             if (d.Answer is { IsSuccess: true }) _log.Info("CLR {0} to {1}: CLA {2}", d.Imsi, d.MmeHost, d.Answer.ResultCode);
@@ -58,7 +58,7 @@ public sealed class HssHandler : DiameterRequestHandler
 
     private void AuthenticationInformation(IncomingRequest r, string imsi)
     {
-        var subscriber = context.Store.Find(imsi);
+        var subscriber = _hss.Store.Find(imsi);
         if (subscriber is null) { Experimental(r, S6aResultCodes.UserUnknown); return; }
         if (!subscriber.EpsSubscription) { Experimental(r, S6aResultCodes.UnknownEpsSubscription); return; }
         var plmn = r.Request.Find("Visited-PLMN-Id")?.GetBytes().ToArray();
@@ -74,7 +74,7 @@ public sealed class HssHandler : DiameterRequestHandler
             // DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE.
             if (resyncFrom is null) { Experimental(r, S6aResultCodes.AuthenticationDataUnavailable); return; }
         }
-        var sqns = context.Store.TakeSqns(imsi, count, resyncFrom)!;
+        var sqns = _hss.Store.TakeSqns(imsi, count, resyncFrom)!;
         var answer = r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED");
         answer.AddGroup("Authentication-Info", info =>
         {
@@ -89,7 +89,7 @@ public sealed class HssHandler : DiameterRequestHandler
 
     private void UpdateLocation(IncomingRequest r, string imsi)
     {
-        var subscriber = context.Store.Find(imsi);
+        var subscriber = _hss.Store.Find(imsi);
         if (subscriber is null) { Experimental(r, S6aResultCodes.UserUnknown); return; }
         if (!subscriber.EpsSubscription) { Experimental(r, S6aResultCodes.UnknownEpsSubscription); return; }
         // §5.2.1.1.3: RAT-Type against Access-Restriction-Data.
@@ -108,7 +108,7 @@ public sealed class HssHandler : DiameterRequestHandler
         }
         var mmeHost = r.Request.GetString("Origin-Host");
         var mmeRealm = r.Request.GetString("Origin-Realm");
-        var previous = context.Store.Register(imsi, mmeHost, mmeRealm);
+        var previous = _hss.Store.Register(imsi, mmeHost, mmeRealm);
         if (previous is not null) CancelLocation(previous);
 
         var flags = (UlrFlags)(r.Request.FindUInt32("ULR-Flags") ?? 0);
@@ -162,7 +162,7 @@ public sealed class HssHandler : DiameterRequestHandler
     /// <summary>§5.2.1.1.3: the HSS sends CLR (MME_UPDATE_PROCEDURE) to the MME the UE left.</summary>
     private void CancelLocation(Registration previous)
     {
-        var node = context.Node;
+        var node = _hss.Node;
         if (node is null) { _log.Warning("CLR {0} to {1} not sent: the node is not running", previous.Imsi, previous.MmeHost); return; }
         var clr = S6aMessages.Clr(previous.Imsi, previous.MmeHost, previous.MmeRealm, CancellationType.MmeUpdateProcedure);
         node.AskAsync(clr).PipeTo(Self,
@@ -172,9 +172,9 @@ public sealed class HssHandler : DiameterRequestHandler
 
     private void PurgeUe(IncomingRequest r, string imsi)
     {
-        if (context.Store.Find(imsi) is null) { Experimental(r, S6aResultCodes.UserUnknown); return; }
+        if (_hss.Store.Find(imsi) is null) { Experimental(r, S6aResultCodes.UserUnknown); return; }
         // §5.2.3.1.3: purge only if the requesting MME is the registered one; PUA-Flags says the HSS freezes M-TMSI.
-        var purged = context.Store.Purge(imsi, r.Request.GetString("Origin-Host"));
+        var purged = _hss.Store.Purge(imsi, r.Request.GetString("Origin-Host"));
         var answer = r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED");
         if (purged) answer.Add("PUA-Flags", 1u);
         r.Reply(answer);
@@ -182,7 +182,7 @@ public sealed class HssHandler : DiameterRequestHandler
 
     private void Notify(IncomingRequest r, string imsi)
     {
-        if (context.Store.Find(imsi) is null) { Experimental(r, S6aResultCodes.UserUnknown); return; }
+        if (_hss.Store.Find(imsi) is null) { Experimental(r, S6aResultCodes.UserUnknown); return; }
         r.Reply(r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED"));
     }
 

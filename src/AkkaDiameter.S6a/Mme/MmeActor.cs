@@ -60,7 +60,7 @@ public static class MmeProtocol
         public bool IsSuccess => Answer.IsSuccess;
         /// <summary>One line: <c>ULA 001010000000001 2001 DIAMETER_SUCCESS</c>.</summary>
         public override string ToString() =>
-            $"{Answer.Message.CommandName switch { var n => Answer.Message.Command?.AnswerAbbreviation ?? n }} {Imsi} {ResultCode} {ResultName(ResultCode, Answer)}" +
+            $"{Answer.Message.Command?.AnswerAbbreviation ?? Answer.Message.CommandName} {Imsi} {ResultCode} {ResultName(ResultCode, Answer)}" +
             string.Concat(Vectors.Select((v, i) => $" vector[{i}] RAND={Convert.ToHexString(v.Rand)} XRES={Convert.ToHexString(v.Xres)} AUTN={Convert.ToHexString(v.Autn)} KASME={Convert.ToHexString(v.Kasme)}"));
 
         private static string ResultName(uint code, DiameterAnswer a) => a.Message.ResultCode is null
