@@ -23,12 +23,25 @@ public static class CommandLine
               --dictionary FILE load an extra dictionary file (repeatable); see the README
           node CONFIG.conf      run a Diameter node from a HOCON file (akka.diameter): listen, connect,
                                 answer CER/DWR/DPR; SIGINT/SIGTERM sends DPR (REBOOTING) and exits 0
+          hss CONFIG.conf       run the S6a HSS of a HOCON file (akka.diameter, akka.diameter.hss) until
+                                SIGINT/SIGTERM, then DPR and exit 0
+          hss provision CONFIG.conf --imsi IMSI [--count N] --k K --opc OPC [--amf AMF] [--sqn SQN]
+                                [--msisdn MSISDN] [--apn NAME]...
+                                add or change subscribers in its database (the options are the whole
+                                profile); a running HSS sends the serving MME the IDR/DSR/CLR it owes
+          hss list CONFIG.conf  list the subscribers, their SQN and serving MME
+          mme CONFIG.conf --imsi IMSI [--count N] [--procedure attach|air|ulr|pur|notify]
+                                an MME (akka.diameter, akka.diameter.mme): connect, run the procedure for
+                                N consecutive IMSIs (attach = AIR then ULR), one line per answer, DPR;
+                                exit 0 only if every answer was a success, 3 otherwise
           demo                  an HSS and two MMEs on loopback: attach (AIR, ULR), a UE moving to the
-                                second MME (CLR), purge (PUR), DPR; prints every message and the peer states
+                                second MME (CLR), a changed subscription (IDR), purge (PUR), DPR; prints
+                                every message and the peer states
           help                  this text
 
         exit codes: 0 success, 1 usage, input or configuration error (the key at fault is named),
-                    2 a decoded message is malformed (its Result-Code name, number and reason on stderr)
+                    2 a decoded message is malformed (its Result-Code name, number and reason on stderr),
+                    3 mme: an answer was not a success, or no peer opened
         """;
 
     /// <summary>Runs the tool with the given streams; returns the exit code.</summary>
@@ -45,6 +58,10 @@ public static class CommandLine
                 return DecodeCommand.Run(args[1..], stdin, stdout, stderr);
             case "node":
                 return NodeCommand.Run(args[1..], stdout, stderr);
+            case "hss":
+                return HssCommand.Run(args[1..], stdout, stderr);
+            case "mme":
+                return MmeCommand.Run(args[1..], stdout, stderr);
             case "demo":
                 return DemoCommand.Run(stdout, stderr);
             default:

@@ -11,7 +11,7 @@ namespace AkkaDiameter.Cli;
 /// <summary>
 /// <c>akka-diameter demo</c>: an HSS and two MMEs on loopback in one process, with a temporary database. Attaches
 /// three subscribers through mme1 (CER/CEA, AIR/AIA, ULR/ULA), moves one to mme2 (the HSS sends CLR to mme1),
-/// purges one (PUR), prints every message as a one-line summary and the peer states, disconnects (DPR) and exits 0
+/// changes one's APNs (the HSS sends IDR to mme1), purges one (PUR), prints every message as a one-line summary and the peer states, disconnects (DPR) and exits 0
 /// when every answer was what the procedure expects.
 /// </summary>
 public static class DemoCommand
@@ -73,6 +73,17 @@ public static class DemoCommand
             }
             stdout.WriteLine($"  mme1 holds 001010000000002: {(detached ? "no (detached by CLR)" : "yes")}");
             Check(detached, "mme1 still holds the UE after CLR");
+            stdout.WriteLine("# the operator adds APN \"ims\" to 001010000000001: the HSS sends IDR to mme1, which stores it");
+            var subscriber = hss.Store.Find("001010000000001")!;
+            hss.Provision(subscriber with { Apns = [.. subscriber.Apns, new ApnProfile("ims", Qci: 5, ArpPriority: 1)] });
+            IReadOnlyList<string> apns = [];
+            for (var i = 0; i < 100 && !apns.Contains("ims"); i++)
+            {
+                apns = (await mme1.Actor.Ask<MmeProtocol.UeState>(new MmeProtocol.GetUe("001010000000001"), timeout)).Apns;
+                if (!apns.Contains("ims")) await Task.Delay(50);
+            }
+            stdout.WriteLine($"  mme1 holds 001010000000001 with APNs: {string.Join(", ", apns)}");
+            Check(apns.Contains("ims"), "mme1 did not receive the IDR");
             stdout.WriteLine("# mme1 purges 001010000000003 (PUR)");
             var pua = await mme1.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.Purge("001010000000003"), timeout);
             stdout.WriteLine($"  {pua}");

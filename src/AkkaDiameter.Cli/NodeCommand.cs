@@ -15,11 +15,15 @@ namespace AkkaDiameter.Cli;
 /// </summary>
 public static class NodeCommand
 {
-    private const string LoggingDefaults = """
+    // Defaults under the file's own settings. A peer's connection stopping after DPR may leave a late "Disconnected"
+    // in dead letters: not news, so dead letters are not logged unless the file says so.
+    private static string LoggingDefaults(string level) => $$"""
         akka {
-          loglevel = INFO
-          stdout-loglevel = INFO
+          loglevel = {{level}}
+          stdout-loglevel = {{level}}
           loggers = ["Akka.Event.StandardOutLogger, Akka"]
+          log-dead-letters = off
+          log-dead-letters-during-shutdown = off
           coordinated-shutdown.run-by-clr-shutdown-hook = off
         }
         """;
@@ -34,34 +38,55 @@ public static class NodeCommand
         }
         if (LoadSettings(args[0], stderr) is not var (config, settings)) return CommandLine.UsageError;
 
+        return RunUntilSignal(stop => RunAsync(config, settings, stdout, stderr, stop));
+    }
+
+    /// <summary>Runs <paramref name="run"/> with a token cancelled by the first SIGINT or SIGTERM (which then do not
+    /// kill the process: the command stops its node in order and returns its exit code).</summary>
+    public static int RunUntilSignal(Func<CancellationToken, Task<int>> run)
+    {
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        return RunAsync(config, settings, stdout, stderr, stop.Token).GetAwaiter().GetResult();
+        return run(stop.Token).GetAwaiter().GetResult();
     }
 
     /// <summary>Reads and checks a node's configuration file; prints why and returns null when it is wrong.</summary>
-    public static (Config Config, DiameterSettings Settings)? LoadSettings(string path, TextWriter stderr)
+    public static (Config Config, DiameterSettings Settings)? LoadSettings(string path, TextWriter stderr, string command = "node", string logLevel = "INFO")
     {
         try
         {
-            var config = ConfigurationFactory.ParseString(File.ReadAllText(path)).WithFallback(ConfigurationFactory.ParseString(LoggingDefaults));
+            var config = ParseFile(path).WithFallback(ConfigurationFactory.ParseString(LoggingDefaults(logLevel)));
             return (config, DiameterSettings.Create(config));
         }
         catch (DiameterConfigurationException e)
         {
-            stderr.WriteLine($"akka-diameter node: {path}: {e.Message}");
+            stderr.WriteLine($"akka-diameter {command}: {path}: {e.Message}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"akka-diameter node: cannot read {path}: {e.Message}");
+            stderr.WriteLine($"akka-diameter {command}: cannot read {path}: {e.Message}");
         }
-        catch (Exception e) when (e is Akka.Configuration.ConfigurationException or FormatException or InvalidOperationException)
+        // Akka's HOCON parser reports some mistakes as a NullReferenceException.
+        catch (Exception e) when (e is Akka.Configuration.ConfigurationException or FormatException or InvalidOperationException or NullReferenceException)
         {
-            stderr.WriteLine($"akka-diameter node: {path} is not valid HOCON: {e.Message}");
+            stderr.WriteLine($"akka-diameter {command}: {path} is not valid HOCON: {e.Message}");
         }
         return null;
     }
+
+    /// <summary>Parses a HOCON file; <c>include "other.conf"</c> is read relative to the including file.</summary>
+    public static Config ParseFile(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return ConfigurationFactory.ParseString(File.ReadAllText(full), IncludeFrom(Path.GetDirectoryName(full)!));
+    }
+
+    private static Func<string, Akka.Configuration.Hocon.HoconRoot> IncludeFrom(string directory) => name =>
+    {
+        var file = Path.GetFullPath(Path.Combine(directory, name.Trim('"')));
+        return Akka.Configuration.Hocon.Parser.Parse(File.ReadAllText(file), IncludeFrom(Path.GetDirectoryName(file)!));
+    };
 
     private static async Task<int> RunAsync(Config config, DiameterSettings settings, TextWriter stdout, TextWriter stderr, CancellationToken stop)
     {

@@ -72,6 +72,72 @@ public enum IdrFlags : uint
     RemoveSmsRegistration = 1 << 6,
 }
 
+/// <summary>IDA-Flags (TS 29.272 §7.3.47).</summary>
+[Flags]
+public enum IdaFlags : uint
+{
+    /// <summary>No flag.</summary>
+    None = 0,
+    /// <summary>Network Node area restricted: the subscription data forbid the UE in the MME's area.</summary>
+    NetworkNodeAreaRestricted = 1 << 0,
+}
+
+/// <summary>DSR-Flags (TS 29.272 §7.3.25): which part of the subscription the MME deletes.</summary>
+[Flags]
+public enum DsrFlags : uint
+{
+    /// <summary>No flag.</summary>
+    None = 0,
+    /// <summary>Regional Subscription Withdrawal.</summary>
+    RegionalSubscriptionWithdrawal = 1 << 0,
+    /// <summary>Complete APN Configuration Profile Withdrawal (S6d only).</summary>
+    CompleteApnConfigurationProfileWithdrawal = 1 << 1,
+    /// <summary>Subscribed Charging Characteristics Withdrawal.</summary>
+    SubscribedChargingCharacteristicsWithdrawal = 1 << 2,
+    /// <summary>PDN subscription contexts Withdrawal: the contexts named by Context-Identifier are deleted.</summary>
+    PdnSubscriptionContextsWithdrawal = 1 << 3,
+    /// <summary>STN-SR.</summary>
+    StnSr = 1 << 4,
+    /// <summary>Complete PDP context list Withdrawal.</summary>
+    CompletePdpContextListWithdrawal = 1 << 5,
+    /// <summary>PDP contexts Withdrawal.</summary>
+    PdpContextsWithdrawal = 1 << 6,
+    /// <summary>Roaming Restricted due to unsupported feature.</summary>
+    RoamingRestrictedDueToUnsupportedFeature = 1 << 7,
+    /// <summary>Trace Data Withdrawal.</summary>
+    TraceDataWithdrawal = 1 << 8,
+    /// <summary>CSG Deleted.</summary>
+    CsgDeleted = 1 << 9,
+    /// <summary>APN-OI-Replacement.</summary>
+    ApnOiReplacement = 1 << 10,
+    /// <summary>Reset-IDs.</summary>
+    ResetIds = 1 << 18,
+    /// <summary>MSISDN Withdrawal.</summary>
+    MsisdnWithdrawal = 1u << 23,
+}
+
+/// <summary>DSA-Flags (TS 29.272 §7.3.26).</summary>
+[Flags]
+public enum DsaFlags : uint
+{
+    /// <summary>No flag.</summary>
+    None = 0,
+    /// <summary>Network Node area restricted.</summary>
+    NetworkNodeAreaRestricted = 1 << 0,
+}
+
+/// <summary>PUA-Flags (TS 29.272 §7.3.48).</summary>
+[Flags]
+public enum PuaFlags : uint
+{
+    /// <summary>No flag.</summary>
+    None = 0,
+    /// <summary>Freeze M-TMSI: the UE was purged in the serving MME.</summary>
+    FreezeMTmsi = 1 << 0,
+    /// <summary>Freeze P-TMSI.</summary>
+    FreezePTmsi = 1 << 1,
+}
+
 /// <summary>PUR-Flags (TS 29.272 §7.3.149).</summary>
 [Flags]
 public enum PurFlags : uint
@@ -137,4 +203,20 @@ public static class S6aResultCodes
     public const uint EquipmentUnknown = 5422;
     /// <summary>DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE (4181, transient).</summary>
     public const uint AuthenticationDataUnavailable = 4181;
+
+    /// <summary>The name of an Experimental-Result-Code of TS 29.272 §7.4.3, or "EXPERIMENTAL_{code}".</summary>
+    public static string NameOf(uint code) => code switch
+    {
+        UserUnknown => "DIAMETER_ERROR_USER_UNKNOWN",
+        RoamingNotAllowed => "DIAMETER_ERROR_ROAMING_NOT_ALLOWED",
+        UnknownEpsSubscription => "DIAMETER_ERROR_UNKNOWN_EPS_SUBSCRIPTION",
+        RatNotAllowed => "DIAMETER_ERROR_RAT_NOT_ALLOWED",
+        EquipmentUnknown => "DIAMETER_ERROR_EQUIPMENT_UNKNOWN",
+        AuthenticationDataUnavailable => "DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE",
+        UnknownServingNode => "DIAMETER_ERROR_UNKOWN_SERVING_NODE",
+        _ => $"EXPERIMENTAL_{code}",
+    };
+
+    /// <summary>DIAMETER_ERROR_UNKOWN_SERVING_NODE (5423; the spelling is the specification's).</summary>
+    public const uint UnknownServingNode = 5423;
 }

@@ -56,6 +56,33 @@ public static class S6aMessages
     public static DiameterMessage Clr(string imsi, string mmeHost, string mmeRealm, CancellationType type, ClrFlags flags = ClrFlags.S6aS6dIndicator) =>
         Request("CLR", imsi, mmeRealm, mmeHost).Add("Cancellation-Type", (int)type).Add("CLR-Flags", (uint)flags);
 
+    /// <summary>IDR (§7.2.9) from the HSS to the serving MME: the subscription data to insert or replace.</summary>
+    public static DiameterMessage Idr(string imsi, string mmeHost, string mmeRealm, SubscriptionData data, IdrFlags flags = IdrFlags.None)
+    {
+        var m = Request("IDR", imsi, mmeRealm, mmeHost).AddGroup("Subscription-Data", data.WriteTo);
+        return flags == IdrFlags.None ? m : m.Add("IDR-Flags", (uint)flags);
+    }
+
+    /// <summary>DSR (§7.2.11) from the HSS to the serving MME: the parts of the subscription to delete.</summary>
+    public static DiameterMessage Dsr(string imsi, string mmeHost, string mmeRealm, DsrFlags flags, IEnumerable<uint>? contextIdentifiers = null)
+    {
+        var m = Request("DSR", imsi, mmeRealm, mmeHost).Add("DSR-Flags", (uint)flags);
+        foreach (var id in contextIdentifiers ?? []) m.Add("Context-Identifier", id);
+        return m;
+    }
+
+    /// <summary>RSR (§7.2.15) from the HSS to an MME after a restart that may have lost data: every UE whose IMSI
+    /// starts with one of <paramref name="userIds"/> (all of the HSS's UEs when none is given) needs restoring.</summary>
+    public static DiameterMessage Rsr(string mmeHost, string mmeRealm, IEnumerable<string>? userIds = null)
+    {
+        var m = DiameterMessage.CreateRequest("RSR")
+            .AddGroup("Vendor-Specific-Application-Id", g => g.Add("Vendor-Id", Vendor3gpp).Add("Auth-Application-Id", ApplicationId))
+            .Add("Auth-Session-State", "NO_STATE_MAINTAINED")
+            .Add("Destination-Host", mmeHost).Add("Destination-Realm", mmeRealm);
+        foreach (var id in userIds ?? []) m.Add("User-Id", id);
+        return m;
+    }
+
     /// <summary>An answer with Experimental-Result (§7.4.3): 3GPP's Vendor-Id and the code, no Result-Code.</summary>
     public static DiameterMessage WithExperimentalResult(DiameterMessage answer, uint code)
     {

@@ -7,7 +7,7 @@ namespace AkkaDiameter.Cli.Tests;
 public class DemoCommandTests
 {
     [Fact]
-    public void The_demo_attaches_moves_a_UE_with_CLR_purges_and_exits_0_with_a_readable_trace()
+    public void The_demo_attaches_moves_a_UE_with_CLR_changes_a_subscription_with_IDR_purges_and_exits_0_with_a_readable_trace()
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -20,6 +20,9 @@ public class DemoCommandTests
         Assert.Contains("ULA 001010000000003 2001 DIAMETER_SUCCESS", text);
         Assert.Contains("hss  -> mme1.epc.mnc001.mcc001.3gppnetwork.org <Diameter Message: 317 [CLR] REQ PXY", text);
         Assert.Contains("mme1 holds 001010000000002: no (detached by CLR)", text);
+        Assert.Contains("hss  -> mme1.epc.mnc001.mcc001.3gppnetwork.org <Diameter Message: 319 [IDR] REQ PXY", text);
+        Assert.Contains("mme1 -> hss.epc.mnc001.mcc001.3gppnetwork.org <Diameter Message: 319 [IDA] PXY", text);
+        Assert.Contains("mme1 holds 001010000000001 with APNs: internet, ims", text);
         Assert.Contains("PUA 001010000000003 2001 DIAMETER_SUCCESS", text);
         Assert.Contains("001010000000003: mme1.epc.mnc001.mcc001.3gppnetwork.org (purged)", text);
         Assert.Contains("mme1: hss.epc.mnc001.mcc001.3gppnetwork.org I-Open, watchdog Okay", text);

@@ -227,6 +227,139 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
             AuthenticationVectors.FromSqnBytes(v.Autn[..6].Zip(milenage.F2345(v.Rand).Ak, (a, b) => (byte)(a ^ b)).ToArray()));
     }
 
+    private static Subscriber Provisioned(HssNode hss, string imsi) => hss.Store.Find(imsi)!;
+
+    private async Task<MmeProtocol.UeState> Ue(MmeNode mme, string imsi) => await mme.Actor.Ask<MmeProtocol.UeState>(new MmeProtocol.GetUe(imsi), AskTimeout);
+
+    [Fact]
+    public async Task Changing_a_registered_subscribers_profile_sends_IDR_and_the_MME_stores_the_new_subscription()
+    {
+        var hss = await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        const string imsi = "001010000000001";
+        await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout);
+        var before = Provisioned(hss, imsi);
+
+        // A third APN and a new QCI for "internet": nothing to delete, so an IDR with the complete data (TS 29.272 §5.2.2.1).
+        var result = hss.Provision(before with { Apns = [before.Apns[0] with { Qci = 8 }, before.Apns[1], new ApnProfile("mms", Qci: 7)] });
+        Assert.Equal([NotificationKind.InsertSubscriberData], result.Queued);
+        await AwaitAssertAsync(async () => Assert.Equal(["internet", "ims", "mms"], (await Ue(mme, imsi)).Apns), TimeSpan.FromSeconds(10));
+        var stored = (await Ue(mme, imsi)).Subscription!;
+        Assert.Equal(8, stored.Apns[0].Profile.Qci);
+        Assert.Equal(3u, stored.Apns[2].ContextIdentifier);
+        await AwaitConditionAsync(() => Task.FromResult(hss.Store.CountNotifications() == 0), TimeSpan.FromSeconds(10));
+
+        // Provisioning the same profile again owes the MME nothing.
+        Assert.Equal(ProvisioningOutcome.Unchanged, hss.Provision(Provisioned(hss, imsi)).Outcome);
+    }
+
+    [Fact]
+    public async Task Withdrawing_an_APN_and_the_MSISDN_sends_DSR_and_the_MME_deletes_them()
+    {
+        var hss = await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        const string imsi = "001010000000002";
+        await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout);
+        Assert.Equal(["internet", "ims"], (await Ue(mme, imsi)).Apns);
+
+        var result = hss.Provision(Provisioned(hss, imsi) with { Apns = [new ApnProfile("internet")], Msisdn = null });
+        // "ims" was context 2 and "internet" keeps context 1: the DSR alone brings the MME up to date.
+        Assert.Equal([NotificationKind.DeleteSubscriberData], result.Queued);
+        await AwaitAssertAsync(async () =>
+        {
+            var ue = await Ue(mme, imsi);
+            Assert.Equal(["internet"], ue.Apns);
+            Assert.Null(ue.Msisdn);
+        }, TimeSpan.FromSeconds(10));
+
+        // Withdrawing the first APN renumbers the rest: DSR for it, then IDR with the renumbered list, in that order.
+        hss.Provision(Provisioned(hss, imsi) with { Apns = [new ApnProfile("internet"), new ApnProfile("ims")] });
+        await AwaitAssertAsync(async () => Assert.Equal(["internet", "ims"], (await Ue(mme, imsi)).Apns), TimeSpan.FromSeconds(10));
+        var both = hss.Provision(Provisioned(hss, imsi) with { Apns = [new ApnProfile("ims")] });
+        Assert.Equal([NotificationKind.DeleteSubscriberData, NotificationKind.InsertSubscriberData], both.Queued);
+        await AwaitAssertAsync(async () =>
+        {
+            var apn = Assert.Single((await Ue(mme, imsi)).Subscription!.Apns);
+            Assert.Equal(("ims", 1u), (apn.ServiceSelection, apn.ContextIdentifier));
+        }, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Withdrawing_the_EPS_subscription_sends_CLR_SUBSCRIPTION_WITHDRAWAL_and_the_HSS_forgets_the_registration()
+    {
+        var hss = await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        const string imsi = "001010000000003";
+        await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout);
+
+        Assert.Equal([NotificationKind.CancelLocation], hss.Provision(Provisioned(hss, imsi) with { EpsSubscription = false }).Queued);
+        await AwaitAssertAsync(async () =>
+            Assert.IsType<MmeProtocol.NoUe>(await mme.Actor.Ask<object>(new MmeProtocol.GetUe(imsi), AskTimeout)), TimeSpan.FromSeconds(10));
+        await AwaitConditionAsync(() => Task.FromResult(hss.Store.FindRegistration(imsi) is null), TimeSpan.FromSeconds(10));
+        var again = await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout);
+        Assert.Equal(S6aResultCodes.UnknownEpsSubscription, again[^1].ResultCode);
+    }
+
+    [Fact]
+    public async Task RSR_marks_the_named_UEs_for_restoration_and_their_next_ULR_clears_it()
+    {
+        var hss = await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach("001010000000001"), AskTimeout);
+        await mme.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.UpdateLocation("001010000000010"), AskTimeout);
+
+        hss.Reset("00101000000000");      // User-Id: leading IMSI digits; matches ...0001 but not ...0010
+        await AwaitAssertAsync(async () => Assert.True((await Ue(mme, "001010000000001")).RestorationNeeded), TimeSpan.FromSeconds(10));
+        Assert.False((await Ue(mme, "001010000000010")).RestorationNeeded);
+
+        var ula = await mme.Actor.Ask<MmeProtocol.ProcedureResult>(new MmeProtocol.UpdateLocation("001010000000001", UlrFlags.S6aS6dIndicator), AskTimeout);
+        Assert.Equal(2001u, ula.ResultCode);
+        Assert.False((await Ue(mme, "001010000000001")).RestorationNeeded);
+        var typed = Assert.IsType<UpdateLocationAnswer>(ula.Typed);
+        Assert.Equal("5511900000001", typed.Subscription!.Msisdn);
+    }
+
+    [Theory]
+    [InlineData("IDR")]
+    [InlineData("DSR")]
+    public async Task The_MME_answers_IDR_and_DSR_for_a_UE_it_does_not_hold_with_USER_UNKNOWN(string command)
+    {
+        var hss = await Hss();
+        const string host = "mme1.epc.mnc001.mcc001.3gppnetwork.org";
+        await Mme(host);
+        await hss.Node.WaitUntilOpenAsync(host, TimeSpan.FromSeconds(20));
+        var request = command == "IDR"
+            ? new InsertSubscriberDataRequest("001010000000001", SubscriptionData.Of(Provisioned(hss, "001010000000001"))).ToMessage(host, Realm)
+            : new DeleteSubscriberDataRequest("001010000000001", DsrFlags.MsisdnWithdrawal, []).ToMessage(host, Realm);
+        var answer = S6aAnswer.Parse((await hss.Node.AskAsync(request)).Message);
+        Assert.Equal(new S6aResult(S6aResultCodes.UserUnknown, true), answer.Result);
+        Assert.Null(answer.Message.Validate());
+    }
+
+    [Fact]
+    public async Task A_change_provisioned_by_another_process_while_the_HSS_is_down_reaches_the_MME_after_the_restart()
+    {
+        var hss = await Hss();
+        var mme = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        // Not one of the configured subscribers: those are provisioned again from the configuration at every start.
+        const string imsi = "001010000000020";
+        var subscriber = Provisioned(hss, "001010000000001") with { Imsi = imsi };
+        Assert.Equal(ProvisioningOutcome.Added, hss.Provision(subscriber).Outcome);
+        await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(imsi), AskTimeout);
+        await hss.DisposeAsync();
+        _running.Remove(hss);
+
+        // What `akka-diameter hss provision` does: open the database and upsert; the IDR waits in the outbox.
+        using (var store = SubscriberStore.Open(_db))
+        {
+            Assert.Equal([NotificationKind.InsertSubscriberData], store.Upsert(subscriber with { Apns = [.. subscriber.Apns, new ApnProfile("iot")] }).Queued);
+            Assert.Equal(1, store.CountNotifications());
+        }
+        var again = await Hss();
+        await AwaitAssertAsync(async () => Assert.Equal(["internet", "ims", "iot"], (await Ue(mme, imsi)).Apns), TimeSpan.FromSeconds(20));
+        await AwaitConditionAsync(() => Task.FromResult(again.Store.CountNotifications() == 0), TimeSpan.FromSeconds(10));
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     async Task IAsyncLifetime.DisposeAsync()

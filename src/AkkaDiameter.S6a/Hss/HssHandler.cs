@@ -13,33 +13,26 @@ public sealed class HssContext(SubscriberStore store)
     /// <summary>The subscriber database.</summary>
     public SubscriberStore Store { get; } = store;
 
-    /// <summary>The HSS node, for CLR; set by <see cref="HssNode.StartAsync"/>.</summary>
+    /// <summary>The HSS node, for HSS-initiated requests; set by <see cref="HssNode.StartAsync"/>.</summary>
     public DiameterNode? Node { get; internal set; }
+
+    /// <summary>The <see cref="HssNotifier"/> that sends the queued CLR, IDR, DSR and RSR; set by
+    /// <see cref="HssNode.StartAsync"/>.</summary>
+    public IActorRef Notifier { get; internal set; } = ActorRefs.Nobody;
 }
 
 /// <summary>
 /// The HSS side of S6a (TS 29.272 §5.2): AIR (vectors by MILENAGE, SQN from the store, resynchronisation), ULR
-/// (checks, registration, CLR to a previous MME, Subscription-Data), PUR and NOR. User errors are answered with
-/// Experimental-Result (§7.4.3); an exception is answered 5012 by the base class and the handler restarts.
+/// (checks, registration, CLR to a previous MME through the outbox, Subscription-Data), PUR and NOR. User errors are
+/// answered with Experimental-Result (§7.4.3); an exception is answered 5012 by the base class and the handler restarts.
 /// </summary>
 public sealed class HssHandler : DiameterRequestHandler
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HssContext _hss;
 
-    /// <summary>A CLA arrived (or the CLR failed): logged.</summary>
-    private sealed record CancelLocationDone(string Imsi, string MmeHost, DiameterAnswer? Answer, Exception? Failure);
-
     /// <summary>A handler over the shared HSS context.</summary>
-    public HssHandler(HssContext context)
-    {
-        _hss = context;
-        Receive<CancelLocationDone>(d =>
-        {
-            if (d.Answer is { IsSuccess: true }) _log.Info("CLR {0} to {1}: CLA {2}", d.Imsi, d.MmeHost, d.Answer.ResultCode);
-            else _log.Warning("CLR {0} to {1} failed: {2}", d.Imsi, d.MmeHost, d.Answer?.Error?.ToString() ?? d.Failure?.Message);
-        });
-    }
+    public HssHandler(HssContext context) => _hss = context;
 
     /// <inheritdoc />
     protected override void Handle(IncomingRequest r)
@@ -108,66 +101,19 @@ public sealed class HssHandler : DiameterRequestHandler
         }
         var mmeHost = r.Request.GetString("Origin-Host");
         var mmeRealm = r.Request.GetString("Origin-Realm");
-        var previous = _hss.Store.Register(imsi, mmeHost, mmeRealm);
-        if (previous is not null) CancelLocation(previous);
+        // §5.2.1.1.3: a different MME registering means CLR (MME_UPDATE_PROCEDURE) to the one the UE left; the store
+        // queued it with the registration, the notifier sends it now.
+        if (_hss.Store.Register(imsi, mmeHost, mmeRealm) is { } previous)
+        {
+            _log.Info("{0} moved from {1} to {2}: CLR queued", imsi, previous.MmeHost, mmeHost);
+            _hss.Notifier.Tell(HssNotifier.Poke.Instance);
+        }
 
         var flags = (UlrFlags)(r.Request.FindUInt32("ULR-Flags") ?? 0);
         var answer = r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED")
             .Add("ULA-Flags", (uint)UlaFlags.SeparationIndication);
-        if (!flags.HasFlag(UlrFlags.SkipSubscriberData)) answer.AddGroup("Subscription-Data", d => SubscriptionData(d, subscriber));
+        if (!flags.HasFlag(UlrFlags.SkipSubscriberData)) answer.AddGroup("Subscription-Data", SubscriptionData.Of(subscriber).WriteTo);
         r.Reply(answer);
-    }
-
-    /// <summary>Subscription-Data (§7.3.2) for an EPS subscriber.</summary>
-    public static void SubscriptionData(Avp d, Subscriber s)
-    {
-        if (s.Msisdn is not null) d.Add("MSISDN", Tbcd(s.Msisdn));
-        d.Add("Subscriber-Status", "SERVICE_GRANTED").Add("Network-Access-Mode", "ONLY_PACKET");
-        if (s.AccessRestrictions != AccessRestriction.None) d.Add("Access-Restriction-Data", (uint)s.AccessRestrictions);
-        d.AddGroup("AMBR", a => a.Add("Max-Requested-Bandwidth-UL", s.AmbrUl).Add("Max-Requested-Bandwidth-DL", s.AmbrDl));
-        d.AddGroup("APN-Configuration-Profile", p =>
-        {
-            p.Add("Context-Identifier", 1u).Add("All-APN-Configurations-Included-Indicator", "All_APN_CONFIGURATIONS_INCLUDED");
-            for (var i = 0; i < s.Apns.Count; i++)
-            {
-                var apn = s.Apns[i];
-                var id = (uint)(i + 1);
-                p.AddGroup("APN-Configuration", c => c
-                    .Add("Context-Identifier", id).Add("PDN-Type", "IPv4").Add("Service-Selection", apn.Name)
-                    .AddGroup("EPS-Subscribed-QoS-Profile", q => q
-                        .Add("QoS-Class-Identifier", apn.Qci)
-                        .AddGroup("Allocation-Retention-Priority", arp => arp
-                            .Add("Priority-Level", (uint)apn.ArpPriority)
-                            .Add("Pre-emption-Capability", apn.PreemptionCapable ? 0 : 1)
-                            .Add("Pre-emption-Vulnerability", apn.PreemptionVulnerable ? 0 : 1)))
-                    .AddGroup("AMBR", a => a.Add("Max-Requested-Bandwidth-UL", apn.AmbrUl).Add("Max-Requested-Bandwidth-DL", apn.AmbrDl)));
-            }
-        });
-    }
-
-    /// <summary>TBCD digits (TS 29.002 / TS 23.003 MSISDN as in TS 29.329 §6.3.2): two digits per octet, low
-    /// nibble first, F filler.</summary>
-    public static byte[] Tbcd(string digits)
-    {
-        var bytes = new byte[(digits.Length + 1) / 2];
-        for (var i = 0; i < digits.Length; i++)
-        {
-            var d = digits[i] - '0';
-            bytes[i / 2] |= (byte)(i % 2 == 0 ? d : d << 4);
-        }
-        if (digits.Length % 2 == 1) bytes[^1] |= 0xF0;
-        return bytes;
-    }
-
-    /// <summary>§5.2.1.1.3: the HSS sends CLR (MME_UPDATE_PROCEDURE) to the MME the UE left.</summary>
-    private void CancelLocation(Registration previous)
-    {
-        var node = _hss.Node;
-        if (node is null) { _log.Warning("CLR {0} to {1} not sent: the node is not running", previous.Imsi, previous.MmeHost); return; }
-        var clr = S6aMessages.Clr(previous.Imsi, previous.MmeHost, previous.MmeRealm, CancellationType.MmeUpdateProcedure);
-        node.AskAsync(clr).PipeTo(Self,
-            success: a => new CancelLocationDone(previous.Imsi, previous.MmeHost, a, null),
-            failure: e => new CancelLocationDone(previous.Imsi, previous.MmeHost, null, e));
     }
 
     private void PurgeUe(IncomingRequest r, string imsi)
@@ -176,7 +122,7 @@ public sealed class HssHandler : DiameterRequestHandler
         // §5.2.3.1.3: purge only if the requesting MME is the registered one; PUA-Flags says the HSS freezes M-TMSI.
         var purged = _hss.Store.Purge(imsi, r.Request.GetString("Origin-Host"));
         var answer = r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED");
-        if (purged) answer.Add("PUA-Flags", 1u);
+        if (purged) answer.Add("PUA-Flags", (uint)PuaFlags.FreezeMTmsi);
         r.Reply(answer);
     }
 

@@ -10,17 +10,19 @@ namespace AkkaDiameter.S6a.Hss;
 /// database opened (and migrated) and the configured subscribers provisioned.</summary>
 public sealed class HssNode : IAsyncDisposable
 {
-    private HssNode(DiameterNode node, SubscriberStore store, HssSettings settings)
+    private readonly HssContext _context;
+
+    private HssNode(DiameterNode node, HssContext context, HssSettings settings)
     {
         Node = node;
-        Store = store;
+        _context = context;
         Settings = settings;
     }
 
     /// <summary>The Diameter node.</summary>
     public DiameterNode Node { get; }
     /// <summary>The subscriber database.</summary>
-    public SubscriberStore Store { get; }
+    public SubscriberStore Store => _context.Store;
     /// <summary>The <c>akka.diameter.hss</c> settings.</summary>
     public HssSettings Settings { get; }
 
@@ -37,14 +39,41 @@ public sealed class HssNode : IAsyncDisposable
         var context = new HssContext(store);
         var handlers = new DiameterHandlers();
         foreach (var c in Commands) handlers.Add(c, Props.Create(() => new HssHandler(context)));
-        var node = await DiameterNode.StartAsync(system, diameter, DiameterDictionary.Default, name, handlers);
+        DiameterNode node;
+        try { node = await DiameterNode.StartAsync(system, diameter, DiameterDictionary.Default, name, handlers); }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
         context.Node = node;
-        return new HssNode(node, store, settings);
+        // Started after the node so that what the outbox holds from before a restart goes out as MMEs reconnect.
+        context.Notifier = system.ActorOf(HssNotifier.Props(context, settings.Notifications), name + "-outbox");
+        return new HssNode(node, context, settings);
+    }
+
+    /// <summary>Adds or changes a subscriber (as <c>akka-diameter hss provision</c> does) and sends what its serving MME
+    /// is owed right away: IDR, DSR or CLR (TS 29.272 §5.2.2, §5.2.1.2).</summary>
+    public ProvisioningResult Provision(Subscriber subscriber)
+    {
+        var result = Store.Upsert(subscriber);
+        if (result.Queued.Count > 0) _context.Notifier.Tell(HssNotifier.Poke.Instance);
+        return result;
+    }
+
+    /// <summary>Sends RSR (TS 29.272 §5.2.4) to every MME serving a subscriber whose IMSI starts with one of
+    /// <paramref name="userIds"/> (all subscribers when none is given): after a restart that may have lost data, those
+    /// MMEs restore their UEs with ULR at the next contact.</summary>
+    public void Reset(params string[] userIds)
+    {
+        Store.QueueReset(userIds);
+        _context.Notifier.Tell(HssNotifier.Poke.Instance);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _context.Notifier.GracefulStop(TimeSpan.FromSeconds(5));
         await Node.StopAsync();
         Store.Dispose();
     }

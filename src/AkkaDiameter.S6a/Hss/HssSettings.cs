@@ -18,6 +18,9 @@ public sealed class HssSettings
     /// <summary>The subscribers to provision, count already expanded.</summary>
     public required IReadOnlyList<Subscriber> Subscribers { get; init; }
 
+    /// <summary><c>notifications</c>: how the outbox of HSS-initiated requests (CLR, IDR, DSR, RSR) is sent.</summary>
+    public NotificationSettings Notifications { get; init; } = new();
+
     /// <summary>Reads <c>akka.diameter.hss</c>; a bad value throws <see cref="DiameterConfigurationException"/>
     /// naming the key.</summary>
     public static HssSettings Create(Config config)
@@ -27,7 +30,21 @@ public sealed class HssSettings
         var subscribers = new List<Subscriber>();
         var entries = DiameterSettings.Objects(config, $"{P}.subscribers").ToList();
         for (var i = 0; i < entries.Count; i++) subscribers.AddRange(Expand(entries[i], $"{P}.subscribers[{i}]"));
-        return new HssSettings { Database = database, Subscribers = subscribers };
+        var n = c.HasPath("notifications") ? c.GetConfig("notifications") : ConfigurationFactory.Empty;
+        var defaults = new NotificationSettings();
+        TimeSpan Duration(string key, TimeSpan fallback)
+        {
+            var value = n.HasPath(key) ? n.GetTimeSpan(key) : fallback;
+            return value > TimeSpan.Zero ? value : throw new DiameterConfigurationException($"{P}.notifications.{key}", "must be positive");
+        }
+        int Count(string key, int fallback)
+        {
+            var value = n.HasPath(key) ? (int)DiameterSettings.UInt(n, key, $"{P}.notifications.{key}") : fallback;
+            return value > 0 ? value : throw new DiameterConfigurationException($"{P}.notifications.{key}", "must be at least 1");
+        }
+        var notifications = new NotificationSettings(Duration("interval", defaults.Interval), Count("max-attempts", defaults.MaxAttempts),
+            Duration("max-backoff", defaults.MaxBackoff), Count("parallelism", defaults.Parallelism));
+        return new HssSettings { Database = database, Subscribers = subscribers, Notifications = notifications };
     }
 
     /// <summary>One configured entry, expanded to <c>count</c> subscribers.</summary>
@@ -97,4 +114,17 @@ public sealed class HssSettings
         }
         catch (FormatException) { throw new DiameterConfigurationException(key, $"'{s}' is not hex"); }
     }
+}
+
+/// <summary><c>akka.diameter.hss.notifications</c>: the outbox of HSS-initiated requests.</summary>
+/// <param name="Interval">interval: how often the outbox is read (it is also read at once after in-process
+/// provisioning); also the first retry delay.</param>
+/// <param name="MaxAttempts">max-attempts: after this many failures a request is dropped with an error in the log (the MME
+/// gets the complete subscription at its next ULR anyway).</param>
+/// <param name="MaxBackoff">max-backoff: the retry delay doubles up to this.</param>
+/// <param name="Parallelism">parallelism: subscribers served at once (requests for one subscriber go in order).</param>
+public sealed record NotificationSettings(TimeSpan Interval, int MaxAttempts, TimeSpan MaxBackoff, int Parallelism)
+{
+    /// <summary>1 s, 8 attempts, 60 s, 16.</summary>
+    public NotificationSettings() : this(TimeSpan.FromSeconds(1), 8, TimeSpan.FromSeconds(60), 16) { }
 }

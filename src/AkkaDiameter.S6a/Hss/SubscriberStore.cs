@@ -12,7 +12,7 @@ namespace AkkaDiameter.S6a.Hss;
 /// </summary>
 public sealed class SubscriberStore : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private readonly SqliteConnection _db;
     private readonly object _lock = new();
 
@@ -47,35 +47,159 @@ public sealed class SubscriberStore : IDisposable
                 PRAGMA user_version = 1;
                 """);
         }
+        if (version < 2)
+        {
+            // Version 2: the outbox of HSS-initiated requests (CLR, IDR, DSR, RSR). A change and the request it owes the
+            // MME are committed together, so neither a crash nor an MME that is down loses the request.
+            Execute("""
+                CREATE TABLE IF NOT EXISTS notification (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, imsi TEXT NOT NULL, mme_host TEXT, mme_realm TEXT,
+                  detail TEXT NOT NULL DEFAULT '{}', attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX IF NOT EXISTS notification_due ON notification (not_before);
+                PRAGMA user_version = 2;
+                """);
+        }
     }
 
     /// <summary>Adds a subscriber or changes its keys and profile. SQN never goes back: it becomes the larger of the
     /// stored and the given one, so re-provisioning at every start does not replay vectors (TS 33.102 §6.3.2).
-    /// Returns true when the subscriber existed and its profile changed.</summary>
-    public bool Upsert(Subscriber s)
+    /// When the profile of a registered subscriber changes, the requests the serving MME is owed are queued in the
+    /// same transaction (TS 29.272 §5.2.2): DSR for withdrawn APNs or MSISDN, IDR with the new Subscription-Data,
+    /// or CLR (SUBSCRIPTION_WITHDRAWAL) when the EPS subscription is withdrawn.</summary>
+    public ProvisioningResult Upsert(Subscriber s)
     {
         lock (_lock)
         {
-            var before = FindLocked(s.Imsi);
-            using var cmd = Command("""
+            using var tx = _db.BeginTransaction();
+            var before = FindLocked(s.Imsi, tx);
+            using (var cmd = Command("""
                 INSERT INTO subscriber (imsi, k, opc, amf, sqn, msisdn, profile) VALUES ($imsi, $k, $opc, $amf, $sqn, $msisdn, $profile)
                 ON CONFLICT(imsi) DO UPDATE SET k = excluded.k, opc = excluded.opc, amf = excluded.amf,
                   sqn = MAX(subscriber.sqn, excluded.sqn), msisdn = excluded.msisdn, profile = excluded.profile
-                """);
-            cmd.Parameters.AddWithValue("$imsi", s.Imsi);
-            cmd.Parameters.AddWithValue("$k", s.K);
-            cmd.Parameters.AddWithValue("$opc", s.Opc);
-            cmd.Parameters.AddWithValue("$amf", s.Amf);
-            cmd.Parameters.AddWithValue("$sqn", (long)s.Sqn);
-            cmd.Parameters.AddWithValue("$msisdn", (object?)s.Msisdn ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$profile", JsonSerializer.Serialize(Profile.Of(s)));
-            cmd.ExecuteNonQuery();
-            return before is not null && ProfileChanged(before, s);
+                """, tx))
+            {
+                cmd.Parameters.AddWithValue("$imsi", s.Imsi);
+                cmd.Parameters.AddWithValue("$k", s.K);
+                cmd.Parameters.AddWithValue("$opc", s.Opc);
+                cmd.Parameters.AddWithValue("$amf", s.Amf);
+                cmd.Parameters.AddWithValue("$sqn", (long)s.Sqn);
+                cmd.Parameters.AddWithValue("$msisdn", (object?)s.Msisdn ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$profile", JsonSerializer.Serialize(Profile.Of(s)));
+                cmd.ExecuteNonQuery();
+            }
+            if (before is null) { tx.Commit(); return new ProvisioningResult(ProvisioningOutcome.Added, []); }
+            if (!ProfileChanged(before, s)) { tx.Commit(); return new ProvisioningResult(ProvisioningOutcome.Unchanged, []); }
+            var registration = RegistrationLocked(s.Imsi, tx);
+            var queued = registration is { Purged: false } ? QueueChanges(before, s, registration, tx) : [];
+            tx.Commit();
+            return new ProvisioningResult(ProvisioningOutcome.Changed, queued);
         }
+    }
+
+    private List<NotificationKind> QueueChanges(Subscriber before, Subscriber after, Registration at, SqliteTransaction tx)
+    {
+        if (before.EpsSubscription && !after.EpsSubscription)
+        {
+            Queue(tx, NotificationKind.CancelLocation, after.Imsi, at.MmeHost, at.MmeRealm,
+                new NotificationDetail { CancellationType = CancellationType.SubscriptionWithdrawal });
+            return [NotificationKind.CancelLocation];
+        }
+        var queued = new List<NotificationKind>();
+        var old = SubscriptionData.Of(before);
+        var now = SubscriptionData.Of(after);
+        var withdrawn = old.Apns.Where(a => now.Apns.All(n => n.ServiceSelection != a.ServiceSelection)).Select(a => a.ContextIdentifier).ToList();
+        var flags = (withdrawn.Count > 0 ? DsrFlags.PdnSubscriptionContextsWithdrawal : 0)
+            | (old.Msisdn is not null && now.Msisdn is null ? DsrFlags.MsisdnWithdrawal : 0);
+        if (flags != DsrFlags.None)
+        {
+            Queue(tx, NotificationKind.DeleteSubscriberData, after.Imsi, null, null, new NotificationDetail { DsrFlags = flags, ContextIdentifiers = withdrawn });
+            queued.Add(NotificationKind.DeleteSubscriberData);
+        }
+        // Whatever the DSR does not bring the MME to (a changed QoS, a new APN, renumbered contexts) goes in an IDR with
+        // the complete data (All-APN-Configurations-Included-Indicator = ALL_APN_CONFIGURATIONS_INCLUDED).
+        if (!old.Delete(flags, withdrawn).SameAs(now))
+        {
+            Queue(tx, NotificationKind.InsertSubscriberData, after.Imsi, null, null, new NotificationDetail());
+            queued.Add(NotificationKind.InsertSubscriberData);
+        }
+        return queued;
     }
 
     private static bool ProfileChanged(Subscriber a, Subscriber b) =>
         a.Msisdn != b.Msisdn || JsonSerializer.Serialize(Profile.Of(a)) != JsonSerializer.Serialize(Profile.Of(b));
+
+    /// <summary>Queues an RSR (TS 29.272 §5.2.4) to every MME serving a subscriber whose IMSI starts with one of
+    /// <paramref name="userIds"/> (every subscriber when none is given).</summary>
+    public void QueueReset(IReadOnlyList<string> userIds)
+    {
+        lock (_lock) Queue(null, NotificationKind.Reset, "", null, null, new NotificationDetail { UserIds = userIds.ToList() });
+    }
+
+    /// <summary>The MMEs serving (not purged) subscribers whose IMSI starts with one of <paramref name="userIds"/>
+    /// (any when none is given), as (Origin-Host, Origin-Realm).</summary>
+    public IReadOnlyList<(string Host, string Realm)> ServingMmes(IReadOnlyList<string> userIds)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("SELECT imsi, mme_host, mme_realm FROM registration WHERE purged = 0");
+            using var r = cmd.ExecuteReader();
+            var mmes = new List<(string, string)>();
+            while (r.Read())
+                if (userIds.Count == 0 || userIds.Any(p => r.GetString(0).StartsWith(p, StringComparison.Ordinal)))
+                    mmes.Add((r.GetString(1), r.GetString(2)));
+            return mmes.DistinctBy(m => m.Item1.ToLowerInvariant()).ToList();
+        }
+    }
+
+    /// <summary>Up to <paramref name="limit"/> queued requests that are due, oldest first.</summary>
+    public IReadOnlyList<PendingNotification> DueNotifications(DateTimeOffset now, int limit)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("""
+                SELECT id, kind, imsi, mme_host, mme_realm, detail, attempts FROM notification
+                WHERE not_before <= $now ORDER BY id LIMIT $limit
+                """);
+            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$limit", limit);
+            using var r = cmd.ExecuteReader();
+            var list = new List<PendingNotification>();
+            while (r.Read())
+                list.Add(new PendingNotification(r.GetInt64(0), Enum.Parse<NotificationKind>(r.GetString(1)), r.GetString(2),
+                    r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                    JsonSerializer.Deserialize<NotificationDetail>(r.GetString(5))!, r.GetInt32(6)));
+            return list;
+        }
+    }
+
+    /// <summary>Every queued request, due or not.</summary>
+    public int CountNotifications()
+    {
+        lock (_lock) return Convert.ToInt32(Scalar("SELECT COUNT(*) FROM notification"));
+    }
+
+    /// <summary>Removes a request that was answered (or is no longer owed).</summary>
+    public void CompleteNotification(long id)
+    {
+        lock (_lock) Execute("DELETE FROM notification WHERE id = $id", null, ("$id", id));
+    }
+
+    /// <summary>Counts a failed attempt and defers the request until <paramref name="retryAt"/>; returns the attempts
+    /// made so far.</summary>
+    public int DeferNotification(long id, DateTimeOffset retryAt)
+    {
+        lock (_lock)
+        {
+            Execute("UPDATE notification SET attempts = attempts + 1, not_before = $at WHERE id = $id", null,
+                ("$at", retryAt.ToUnixTimeMilliseconds()), ("$id", id));
+            return Convert.ToInt32(Scalar("SELECT attempts FROM notification WHERE id = $id", ("$id", id)) ?? 0);
+        }
+    }
+
+    private void Queue(SqliteTransaction? tx, NotificationKind kind, string imsi, string? mmeHost, string? mmeRealm, NotificationDetail detail) =>
+        Execute("INSERT INTO notification (kind, imsi, mme_host, mme_realm, detail) VALUES ($kind, $imsi, $host, $realm, $detail)", tx,
+            ("$kind", kind.ToString()), ("$imsi", imsi), ("$host", (object?)mmeHost ?? DBNull.Value), ("$realm", (object?)mmeRealm ?? DBNull.Value),
+            ("$detail", JsonSerializer.Serialize(detail)));
 
     /// <summary>The subscriber, or null for an unknown IMSI.</summary>
     public Subscriber? Find(string imsi)
@@ -120,7 +244,9 @@ public sealed class SubscriberStore : IDisposable
     }
 
     /// <summary>Records <paramref name="mmeHost"/> as serving the subscriber and returns the registration it
-    /// replaces (null when there was none or it was the same MME).</summary>
+    /// replaces (null when there was none or it was the same MME). For a replaced MME a CLR
+    /// (MME_UPDATE_PROCEDURE, TS 29.272 §5.2.1.1.3) is queued in the same transaction; queued IDR and DSR for the
+    /// subscriber are dropped, since the ULA carries the complete subscription.</summary>
     public Registration? Register(string imsi, string mmeHost, string mmeRealm)
     {
         lock (_lock)
@@ -131,9 +257,19 @@ public sealed class SubscriberStore : IDisposable
                 INSERT INTO registration (imsi, mme_host, mme_realm, purged, since) VALUES ($imsi, $host, $realm, 0, $since)
                 ON CONFLICT(imsi) DO UPDATE SET mme_host = excluded.mme_host, mme_realm = excluded.mme_realm, purged = 0, since = excluded.since
                 """, tx, ("$imsi", imsi), ("$host", mmeHost), ("$realm", mmeRealm), ("$since", DateTimeOffset.UtcNow.ToString("O")));
-            tx.Commit();
-            return previous is not null && !string.Equals(previous.MmeHost, mmeHost, StringComparison.OrdinalIgnoreCase) && !previous.Purged
+            // Queued IDR/DSR are obsolete (the ULA carries the complete subscription), and so is a CLR to this very MME
+            // (the UE came back before it was sent).
+            Execute("""
+                DELETE FROM notification WHERE imsi = $imsi AND (kind IN ('InsertSubscriberData', 'DeleteSubscriberData')
+                  OR (kind = 'CancelLocation' AND mme_host = $host COLLATE NOCASE))
+                """, tx, ("$imsi", imsi), ("$host", mmeHost));
+            var replaced = previous is not null && !string.Equals(previous.MmeHost, mmeHost, StringComparison.OrdinalIgnoreCase) && !previous.Purged
                 ? previous : null;
+            if (replaced is not null)
+                Queue(tx, NotificationKind.CancelLocation, imsi, replaced.MmeHost, replaced.MmeRealm,
+                    new NotificationDetail { CancellationType = CancellationType.MmeUpdateProcedure });
+            tx.Commit();
+            return replaced;
         }
     }
 
@@ -168,9 +304,9 @@ public sealed class SubscriberStore : IDisposable
         return r.Read() ? new Registration(imsi, r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, DateTimeOffset.Parse(r.GetString(3))) : null;
     }
 
-    private Subscriber? FindLocked(string imsi)
+    private Subscriber? FindLocked(string imsi, SqliteTransaction? tx = null)
     {
-        using var cmd = Command("SELECT imsi, k, opc, amf, sqn, msisdn, profile FROM subscriber WHERE imsi = $imsi");
+        using var cmd = Command("SELECT imsi, k, opc, amf, sqn, msisdn, profile FROM subscriber WHERE imsi = $imsi", tx);
         cmd.Parameters.AddWithValue("$imsi", imsi);
         using var r = cmd.ExecuteReader();
         return r.Read() ? Read(r) : null;
@@ -219,3 +355,55 @@ public sealed class SubscriberStore : IDisposable
         lock (_lock) _db.Dispose();
     }
 }
+
+/// <summary>What <see cref="SubscriberStore.Upsert"/> did.</summary>
+public enum ProvisioningOutcome
+{
+    /// <summary>A new subscriber.</summary>
+    Added,
+    /// <summary>An existing subscriber whose profile changed.</summary>
+    Changed,
+    /// <summary>Nothing changed but possibly the keys or SQN.</summary>
+    Unchanged,
+}
+
+/// <summary>The outcome of provisioning one subscriber and the requests queued for its serving MME.</summary>
+/// <param name="Outcome">Added, changed or unchanged.</param>
+/// <param name="Queued">The HSS-initiated requests queued, in the order they will be sent.</param>
+public sealed record ProvisioningResult(ProvisioningOutcome Outcome, IReadOnlyList<NotificationKind> Queued);
+
+/// <summary>The HSS-initiated requests the outbox holds.</summary>
+public enum NotificationKind
+{
+    /// <summary>CLR (§5.2.1.2).</summary>
+    CancelLocation,
+    /// <summary>IDR (§5.2.2.1).</summary>
+    InsertSubscriberData,
+    /// <summary>DSR (§5.2.2.2).</summary>
+    DeleteSubscriberData,
+    /// <summary>RSR (§5.2.4).</summary>
+    Reset,
+}
+
+/// <summary>The kind-specific part of a queued request.</summary>
+public sealed record NotificationDetail
+{
+    /// <summary>CLR: Cancellation-Type.</summary>
+    public CancellationType CancellationType { get; init; }
+    /// <summary>DSR: DSR-Flags.</summary>
+    public DsrFlags DsrFlags { get; init; }
+    /// <summary>DSR: the withdrawn contexts.</summary>
+    public List<uint> ContextIdentifiers { get; init; } = [];
+    /// <summary>RSR: User-Id prefixes.</summary>
+    public List<string> UserIds { get; init; } = [];
+}
+
+/// <summary>A queued HSS-initiated request.</summary>
+/// <param name="Id">Outbox row id.</param>
+/// <param name="Kind">What to send.</param>
+/// <param name="Imsi">The subscriber ("" for RSR).</param>
+/// <param name="MmeHost">CLR: the MME to cancel; null: the serving MME at the time of sending.</param>
+/// <param name="MmeRealm">Its realm.</param>
+/// <param name="Detail">Kind-specific members.</param>
+/// <param name="Attempts">Failed attempts so far.</param>
+public sealed record PendingNotification(long Id, NotificationKind Kind, string Imsi, string? MmeHost, string? MmeRealm, NotificationDetail Detail, int Attempts);

@@ -58,39 +58,41 @@ public static class MmeProtocol
     {
         /// <summary>2xxx.</summary>
         public bool IsSuccess => Answer.IsSuccess;
-        /// <summary>One line: <c>ULA 001010000000001 2001 DIAMETER_SUCCESS</c>.</summary>
+
+        /// <summary>The answer with its typed members (e.g. <see cref="UpdateLocationAnswer.Subscription"/>).</summary>
+        public S6aAnswer Typed => S6aAnswer.Parse(Answer.Message);
+
+        /// <summary>One line: <c>ULA 001010000000001 2001 DIAMETER_SUCCESS</c>, with the vectors of an AIA.</summary>
         public override string ToString() =>
-            $"{Answer.Message.Command?.AnswerAbbreviation ?? Answer.Message.CommandName} {Imsi} {ResultCode} {ResultName(ResultCode, Answer)}" +
+            $"{Answer.Message.Command?.AnswerAbbreviation ?? Answer.Message.CommandName} {Imsi} {ResultCode} {ResultName}" +
             string.Concat(Vectors.Select((v, i) => $" vector[{i}] RAND={Convert.ToHexString(v.Rand)} XRES={Convert.ToHexString(v.Xres)} AUTN={Convert.ToHexString(v.Autn)} KASME={Convert.ToHexString(v.Kasme)}"));
 
-        private static string ResultName(uint code, DiameterAnswer a) => a.Message.ResultCode is null
-            ? code switch
-            {
-                S6aResultCodes.UserUnknown => "DIAMETER_ERROR_USER_UNKNOWN",
-                S6aResultCodes.RoamingNotAllowed => "DIAMETER_ERROR_ROAMING_NOT_ALLOWED",
-                S6aResultCodes.UnknownEpsSubscription => "DIAMETER_ERROR_UNKNOWN_EPS_SUBSCRIPTION",
-                S6aResultCodes.RatNotAllowed => "DIAMETER_ERROR_RAT_NOT_ALLOWED",
-                S6aResultCodes.AuthenticationDataUnavailable => "DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE",
-                _ => "experimental",
-            }
-            : ResultCodes.NameOf(code);
+        private string ResultName => Answer.Message.ResultCode is null ? S6aResultCodes.NameOf(ResultCode) : ResultCodes.NameOf(ResultCode);
     }
 
     /// <summary>What the MME knows of a UE.</summary>
     /// <param name="Imsi">IMSI.</param>
     /// <param name="Registered">ULA 2001 received and not cancelled or purged.</param>
-    /// <param name="Msisdn">From Subscription-Data.</param>
-    /// <param name="Apns">Service-Selection of each APN-Configuration.</param>
+    /// <param name="Subscription">The subscription from the ULA, as changed since by IDR and DSR.</param>
     /// <param name="Vectors">Unused E-UTRAN vectors.</param>
-    public sealed record UeState(string Imsi, bool Registered, string? Msisdn, IReadOnlyList<string> Apns, int Vectors);
+    /// <param name="RestorationNeeded">An RSR from the HSS named this UE (TS 29.272 §5.2.4.1.2): its data must be
+    /// restored with a ULR at the next contact; cleared by the next successful ULR.</param>
+    public sealed record UeState(string Imsi, bool Registered, SubscriptionData? Subscription, int Vectors, bool RestorationNeeded = false)
+    {
+        /// <summary>MSISDN from the subscription.</summary>
+        public string? Msisdn => Subscription?.Msisdn;
+        /// <summary>Service-Selection of each APN-Configuration.</summary>
+        public IReadOnlyList<string> Apns => Subscription?.Apns.Select(a => a.ServiceSelection).ToList() ?? [];
+    }
 
-    /// <summary>A CLR the MME's node received, for the MME actor.</summary>
-    internal sealed record CancelLocation(IncomingRequest Request);
+    /// <summary>A request from the HSS (CLR, IDR, DSR, RSR) the MME's node received, for the MME actor.</summary>
+    internal sealed record HssRequest(IncomingRequest Request);
 }
 
 /// <summary>
 /// An MME's S6a side (TS 29.272 §5.2): other actors Ask it to attach a UE (AIR then ULR), update location, purge or
-/// notify; it answers the HSS-initiated CLR (detaching the UE) and keeps its UEs' state. It sends through its
+/// notify; it answers the HSS-initiated CLR (detaching the UE), IDR and DSR (changing the stored subscription) and RSR
+/// (marking UEs for restoration), and keeps its UEs' state. It sends through its
 /// <see cref="DiameterNode"/>, which routes to the configured destination-realm/host.
 /// </summary>
 public sealed class MmeActor : ReceiveActor, IWithStash
@@ -130,16 +132,63 @@ public sealed class MmeActor : ReceiveActor, IWithStash
         Receive<MmeProtocol.Notify>(n => Send("NOR", n.Imsi, S6aMessages.Nor(n.Imsi, _settings.DestinationRealm, _settings.DestinationHost), Sender));
         Receive<MmeProtocol.GetUe>(g => Sender.Tell(_ues.TryGetValue(g.Imsi, out var ue) ? ue : new MmeProtocol.NoUe(g.Imsi)));
         Receive<Completed>(OnCompleted);
-        Receive<MmeProtocol.CancelLocation>(c =>
+        Receive<MmeProtocol.HssRequest>(r =>
         {
-            var imsi = c.Request.Request.FindString("User-Name") ?? "";
-            // §5.2.1.2: the MME deletes the subscription data and detaches the UE, then answers CLA.
-            var known = _ues.Remove(imsi);
-            _vectors.Remove(imsi);
-            _log.Info("CLR for {0} from {1} ({2}): {3}", imsi, c.Request.Peer, c.Request.Request.FindInt32("Cancellation-Type"),
-                known ? "UE detached" : "UE not known here");
-            c.Request.Reply(c.Request.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED"));
+            switch (r.Request.Request.CommandCode)
+            {
+                case 317: CancelLocation(r.Request); break;
+                case 319: InsertSubscriberData(r.Request); break;
+                case 320: DeleteSubscriberData(r.Request); break;
+                case 322: Reset(r.Request); break;
+                default: r.Request.ReplyError(ResultCodes.CommandUnsupported, $"the MME does not serve {r.Request.Request.CommandName}"); break;
+            }
         });
+    }
+
+    private static DiameterMessage Answer(IncomingRequest r) => r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED");
+
+    private static void UserUnknown(IncomingRequest r) => r.Reply(S6aMessages.WithExperimentalResult(Answer(r), S6aResultCodes.UserUnknown));
+
+    /// <summary>§5.2.1.2.2: the MME deletes the subscription data and detaches the UE, then answers CLA (also for a UE
+    /// it does not know: the cancellation has happened).</summary>
+    private void CancelLocation(IncomingRequest r)
+    {
+        var clr = CancelLocationRequest.From(r.Request);
+        var known = _ues.Remove(clr.Imsi);
+        _vectors.Remove(clr.Imsi);
+        _log.Info("CLR for {0} from {1} ({2}): {3}", clr.Imsi, r.Peer, clr.Type, known ? "UE detached" : "UE not known here");
+        r.Reply(Answer(r));
+    }
+
+    /// <summary>§5.2.2.1.2: IDR for a UE the MME does not hold is answered DIAMETER_ERROR_USER_UNKNOWN; otherwise the
+    /// subscription is replaced (complete APN list) or merged (added/modified contexts).</summary>
+    private void InsertSubscriberData(IncomingRequest r)
+    {
+        var idr = InsertSubscriberDataRequest.From(r.Request);
+        if (!_ues.TryGetValue(idr.Imsi, out var ue) || ue.Subscription is null) { UserUnknown(r); return; }
+        _ues[idr.Imsi] = ue with { Subscription = ue.Subscription.Apply(idr.Subscription) };
+        _log.Info("IDR for {0}: APNs now {1}", idr.Imsi, string.Join(", ", _ues[idr.Imsi].Apns));
+        r.Reply(Answer(r));
+    }
+
+    /// <summary>§5.2.2.2.2: DSR deletes what its flags name (APN contexts by Context-Identifier, MSISDN).</summary>
+    private void DeleteSubscriberData(IncomingRequest r)
+    {
+        var dsr = DeleteSubscriberDataRequest.From(r.Request);
+        if (!_ues.TryGetValue(dsr.Imsi, out var ue) || ue.Subscription is null) { UserUnknown(r); return; }
+        _ues[dsr.Imsi] = ue with { Subscription = ue.Subscription.Delete(dsr.Flags, dsr.ContextIdentifiers) };
+        _log.Info("DSR for {0} ({1}): APNs now {2}", dsr.Imsi, dsr.Flags, string.Join(", ", _ues[dsr.Imsi].Apns));
+        r.Reply(Answer(r));
+    }
+
+    /// <summary>§5.2.4.1.2: the UEs the reset names are marked for restoration (a ULR at their next contact).</summary>
+    private void Reset(IncomingRequest r)
+    {
+        var rsr = ResetRequest.From(r.Request);
+        var affected = _ues.Values.Where(u => rsr.Affects(u.Imsi)).ToList();
+        foreach (var ue in affected) _ues[ue.Imsi] = ue with { RestorationNeeded = true };
+        _log.Info("RSR from {0} ({1}): {2} UE(s) to restore", r.Peer, rsr.UserIds.Count == 0 ? "all UEs" : string.Join(", ", rsr.UserIds), affected.Count);
+        r.Reply(Answer(r));
     }
 
     private void Send(string command, string imsi, DiameterMessage request, IActorRef replyTo, object? then = null)
@@ -160,11 +209,9 @@ public sealed class MmeActor : ReceiveActor, IWithStash
         switch (c.Command)
         {
             case "ULR" when answer.IsSuccess:
-                var data = answer.Message.Find("Subscription-Data");
-                var msisdn = data?.Find("MSISDN")?.GetBytes().ToArray() is { } tbcd ? FromTbcd(tbcd) : null;
-                var apns = data?.Find("APN-Configuration-Profile")?.Avps.Where(a => a.Name == "APN-Configuration")
-                    .Select(a => a.GetString("Service-Selection")).ToList() ?? [];
-                _ues[c.Imsi] = new MmeProtocol.UeState(c.Imsi, true, msisdn, apns, _vectors.GetValueOrDefault(c.Imsi)?.Count ?? 0);
+                // Skip-Subscriber-Data: the HSS may leave it out and the MME keeps what it has (§5.2.1.1.2).
+                var data = answer.Message.Find("Subscription-Data") is { } d ? SubscriptionData.From(d) : _ues.GetValueOrDefault(c.Imsi)?.Subscription;
+                _ues[c.Imsi] = new MmeProtocol.UeState(c.Imsi, true, data, _vectors.GetValueOrDefault(c.Imsi)?.Count ?? 0);
                 break;
             case "PUR":
                 _ues.Remove(c.Imsi);
@@ -182,18 +229,15 @@ public sealed class MmeActor : ReceiveActor, IWithStash
         if (c.Then is MmeProtocol.ProcedureResult air) { c.ReplyTo.Tell(new List<MmeProtocol.ProcedureResult> { air, result }); return; }
         c.ReplyTo.Tell(result);
     }
-
-    private static string FromTbcd(byte[] b) =>
-        string.Concat(b.SelectMany(x => new[] { x & 0xF, x >> 4 }).TakeWhile(d => d <= 9).Select(d => (char)('0' + d)));
 }
 
-/// <summary>Hands CLR to the MME actor.</summary>
+/// <summary>Hands the HSS's requests (CLR, IDR, DSR, RSR) to the MME actor, which holds the UEs.</summary>
 internal sealed class MmeRequestHandler(IActorRef mme) : DiameterRequestHandler
 {
-    protected override void Handle(IncomingRequest request) => mme.Tell(new MmeProtocol.CancelLocation(request));
+    protected override void Handle(IncomingRequest request) => mme.Tell(new MmeProtocol.HssRequest(request));
 }
 
-/// <summary>An MME: a Diameter node with an <see cref="MmeActor"/> that answers CLR.</summary>
+/// <summary>An MME: a Diameter node with an <see cref="MmeActor"/> that answers CLR, IDR, DSR and RSR.</summary>
 public sealed class MmeNode : IAsyncDisposable
 {
     private MmeNode(DiameterNode node, IActorRef mme) { Node = node; Actor = mme; }
@@ -203,13 +247,17 @@ public sealed class MmeNode : IAsyncDisposable
     /// <summary>The MME actor: Ask it <see cref="MmeProtocol.Attach"/> and the rest.</summary>
     public IActorRef Actor { get; }
 
+    /// <summary>The S6a requests an MME answers.</summary>
+    public static readonly string[] HssInitiatedCommands = ["CLR", "IDR", "DSR", "RSR"];
+
     /// <summary>Starts an MME from a configuration holding <c>akka.diameter</c> and <c>akka.diameter.mme</c>.</summary>
     public static async Task<MmeNode> StartAsync(ActorSystem system, Config config, string name = "mme")
     {
         var mmeSettings = MmeSettings.Create(config);
         var diameter = DiameterSettings.Create(config);
         var mme = system.ActorOf(MmeActor.Props(mmeSettings), name + "-s6a");
-        var handlers = new DiameterHandlers().Add("CLR", Akka.Actor.Props.Create(() => new MmeRequestHandler(mme)));
+        var handlers = new DiameterHandlers();
+        foreach (var command in HssInitiatedCommands) handlers.Add(command, Akka.Actor.Props.Create(() => new MmeRequestHandler(mme)));
         var node = await DiameterNode.StartAsync(system, diameter, DiameterDictionary.Default, name, handlers);
         mme.Tell(new MmeActor.UseNode(node));
         return new MmeNode(node, mme);

@@ -1,0 +1,205 @@
+using Akka.Actor;
+using Akka.Event;
+using AkkaDiameter.Protocol;
+
+namespace AkkaDiameter.S6a.Hss;
+
+/// <summary>
+/// Sends the HSS-initiated requests queued in the subscriber database (CLR, IDR, DSR, RSR; TS 29.272 §5.2.1.2,
+/// §5.2.2, §5.2.4) and removes each once answered. It reads the outbox every <c>notifications.interval</c> and at once
+/// when poked (after a ULR that replaced an MME, or in-process provisioning), so another process provisioning the same
+/// database (<c>akka-diameter hss provision</c>) is served too. Requests for one subscriber go in queue order (a DSR
+/// before the IDR that follows it); different subscribers in parallel. A failed request is retried with doubling delay
+/// and dropped with an error after <c>max-attempts</c>.
+/// </summary>
+public sealed class HssNotifier : ReceiveActor, IWithTimers
+{
+    private readonly HssContext _hss;
+    private readonly NotificationSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private bool _busy;
+    private bool _again;
+
+    /// <summary>Read the outbox now.</summary>
+    public sealed record Poke
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Poke Instance = new();
+    }
+
+    private sealed record Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    /// <summary>The outcome of one request: answered (any Result-Code), or failed (no answer, local error); Final when
+    /// it left the outbox.</summary>
+    private sealed record Outcome(PendingNotification Notification, string Target, S6aAnswer? Answer, string? Failure, int Attempts, bool Final);
+
+    private sealed record BatchDone(IReadOnlyList<Outcome> Outcomes, bool Full, Exception? Error);
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the notifier of an HSS.</summary>
+    public static Props Props(HssContext hss, NotificationSettings settings) => Akka.Actor.Props.Create(() => new HssNotifier(hss, settings));
+
+    /// <summary>A notifier over the HSS's store and node.</summary>
+    public HssNotifier(HssContext hss, NotificationSettings settings)
+    {
+        _hss = hss;
+        _settings = settings;
+        Receive<Poke>(_ => Run());
+        Receive<Tick>(_ => Run());
+        Receive<BatchDone>(OnBatchDone);
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart() => Timers.StartPeriodicTimer("outbox", Tick.Instance, _settings.Interval);
+
+    private void Run()
+    {
+        if (_busy) { _again = true; return; }
+        if (_hss.Node is not { } node) return;
+        _busy = true;
+        SendDueAsync(node).PipeTo(Self, failure: e => new BatchDone([], false, e));
+    }
+
+    private void OnBatchDone(BatchDone done)
+    {
+        _busy = false;
+        if (done.Error is not null) _log.Error(done.Error, "HSS outbox: {0}", done.Error.Message);
+        foreach (var o in done.Outcomes)
+        {
+            var what = $"{Abbreviation(o.Notification.Kind)} {o.Notification.Imsi} to {o.Target}".Replace("  ", " ");
+            if (o.Answer is { IsSuccess: true }) _log.Info("{0}: {1}", what, o.Answer.Result);
+            else if (o.Answer is not null) _log.Warning("{0}: {1}{2}", what, o.Answer.Result, o.Final ? "" : $" (attempt {o.Attempts}, will retry)");
+            else if (o.Final) _log.Error("{0}: dropped after {1} attempts: {2}; the MME gets the subscription at its next ULR", what, o.Attempts, o.Failure);
+            else if (o.Failure is not null) _log.Warning("{0}: {1} (attempt {2}, will retry)", what, o.Failure, o.Attempts);
+            else _log.Debug("{0}: no longer owed", what);
+        }
+        if (_again || done.Full)
+        {
+            _again = false;
+            Self.Tell(Poke.Instance);
+        }
+    }
+
+    private static string Abbreviation(NotificationKind kind) => kind switch
+    {
+        NotificationKind.CancelLocation => "CLR",
+        NotificationKind.InsertSubscriberData => "IDR",
+        NotificationKind.DeleteSubscriberData => "DSR",
+        _ => "RSR",
+    };
+
+    // Runs outside the actor: touches only the store (thread-safe) and the node; the outcomes go back in BatchDone.
+    private async Task<BatchDone> SendDueAsync(DiameterNode node)
+    {
+        const int batch = 256;
+        var due = _hss.Store.DueNotifications(DateTimeOffset.UtcNow, batch);
+        var outcomes = new List<Outcome>();
+        using var slots = new SemaphoreSlim(_settings.Parallelism);
+        var perSubscriber = due.GroupBy(n => n.Imsi).Select(async group =>
+        {
+            await slots.WaitAsync();
+            try
+            {
+                var list = new List<Outcome>();
+                foreach (var n in group)
+                {
+                    var o = await SendAsync(node, n);
+                    list.Add(o);
+                    // A failure keeps the subscriber's later requests queued behind it: order matters (DSR then IDR).
+                    if (o.Answer is null && o.Failure is not null) break;
+                }
+                return list;
+            }
+            finally { slots.Release(); }
+        }).ToList();
+        foreach (var list in await Task.WhenAll(perSubscriber)) outcomes.AddRange(list);
+        return new BatchDone(outcomes, due.Count == batch, null);
+    }
+
+    private async Task<Outcome> SendAsync(DiameterNode node, PendingNotification n)
+    {
+        var store = _hss.Store;
+        if (n.Kind == NotificationKind.Reset) return await ResetAsync(node, n);
+        string host, realm;
+        if (n.MmeHost is not null) (host, realm) = (n.MmeHost, n.MmeRealm!);
+        else if (store.FindRegistration(n.Imsi) is { Purged: false } r) (host, realm) = (r.MmeHost, r.MmeRealm);
+        else
+        {
+            // The UE was purged or left since the change: nothing is owed (§5.2.2.1.1 sends IDR to the registered MME only).
+            store.CompleteNotification(n.Id);
+            return new Outcome(n, "no serving MME", null, null, n.Attempts, false);
+        }
+        DiameterMessage request;
+        switch (n.Kind)
+        {
+            case NotificationKind.CancelLocation:
+                request = new CancelLocationRequest(n.Imsi, n.Detail.CancellationType).ToMessage(host, realm);
+                break;
+            case NotificationKind.DeleteSubscriberData:
+                request = new DeleteSubscriberDataRequest(n.Imsi, n.Detail.DsrFlags, n.Detail.ContextIdentifiers).ToMessage(host, realm);
+                break;
+            default:
+                if (store.Find(n.Imsi) is not { } subscriber) { store.CompleteNotification(n.Id); return new Outcome(n, host, null, null, n.Attempts, false); }
+                request = new InsertSubscriberDataRequest(n.Imsi, SubscriptionData.Of(subscriber)).ToMessage(host, realm);
+                break;
+        }
+        var (answer, failure) = await AskAsync(node, request);
+        if (failure is not null) return Defer(n, host, failure);
+        store.CompleteNotification(n.Id);
+        // §5.2.1.2: once the MME confirmed a withdrawal, the HSS forgets the registration.
+        if (answer!.IsSuccess && n is { Kind: NotificationKind.CancelLocation, Detail.CancellationType: CancellationType.SubscriptionWithdrawal })
+            store.Deregister(n.Imsi, host);
+        return new Outcome(n, host, answer, null, n.Attempts, true);
+    }
+
+    private async Task<Outcome> ResetAsync(DiameterNode node, PendingNotification n)
+    {
+        var mmes = _hss.Store.ServingMmes(n.Detail.UserIds);
+        var results = await Task.WhenAll(mmes.Select(async m => (m.Host, Result: await AskAsync(node, new ResetRequest(n.Detail.UserIds).ToMessage(m.Host, m.Realm)))));
+        // One outcome stands for the reset: the first failure (all MMEs are asked again: RSR is idempotent), else the
+        // first answer.
+        if (results.FirstOrDefault(r => r.Result.Failure is not null) is { Host: not null } failed) return Defer(n, failed.Host, failed.Result.Failure!);
+        _hss.Store.CompleteNotification(n.Id);
+        return results.Length == 0
+            ? new Outcome(n, "no serving MME", null, null, n.Attempts, false)
+            : new Outcome(n, string.Join(", ", results.Select(r => r.Host)), results[0].Result.Answer, null, n.Attempts, true);
+    }
+
+    // The answer, or why there is none worth keeping: an answer that says "not now" (the MME is not reachable or is
+    // overloaded) is retried; any other answer is final, even 5001 (the MME does not know the UE, TS 29.272 §5.2.2.1.2).
+    private static async Task<(S6aAnswer? Answer, string? Failure)> AskAsync(DiameterNode node, DiameterMessage request)
+    {
+        try
+        {
+            var answer = await node.AskAsync(request);
+            var typed = S6aAnswer.Parse(answer.Message);
+            // A protocol error our own node made (Peer null: the MME is not connected, so no route: 3002/3003), or
+            // 3002/3004 from an agent on the way, is retried.
+            var retry = typed.Result is { Experimental: false } r && ResultCodes.IsProtocolError(r.Code)
+                && (answer.Peer is null || r.Code is ResultCodes.UnableToDeliver or ResultCodes.TooBusy);
+            return retry ? (null, $"{typed.Result} ({answer.Error?.Reason ?? "no reason given"})") : (typed, null);
+        }
+        catch (Exception e) when (e is AskTimeoutException or DiameterException or FormatException or TaskCanceledException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    private Outcome Defer(PendingNotification n, string host, string why)
+    {
+        var attempts = n.Attempts + 1;
+        if (attempts >= _settings.MaxAttempts)
+        {
+            _hss.Store.CompleteNotification(n.Id);
+            return new Outcome(n, host, null, why, attempts, true);
+        }
+        var delay = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.Interval.Ticks * (1L << Math.Min(attempts - 1, 20))));
+        _hss.Store.DeferNotification(n.Id, DateTimeOffset.UtcNow + delay);
+        return new Outcome(n, host, null, why, attempts, false);
+    }
+}
