@@ -11,7 +11,7 @@ public sealed class HssMmeCommandTests : IDisposable
 {
     private const string K = "465b5ce8b199b49faa5f0a2ee238a6bc", Opc = "cd63cb71954a9f4e48a5994e37a02baf";   // TS 35.208 set 1
     private readonly string _dir = Directory.CreateTempSubdirectory("akkadiameter-cli-").FullName;
-    private readonly int _port = FreePort();
+    private readonly int _port = HssMmeCommandTestsSupport.FreePort();
     private string HssConf => Path.Combine(_dir, "hss.conf");
     private string MmeConf => Path.Combine(_dir, "mme.conf");
     private static string ConfigDir => Path.Combine(AppContext.BaseDirectory, "TestData", "config");
@@ -162,30 +162,16 @@ public sealed class HssMmeCommandTests : IDisposable
     [Fact]
     public async Task The_HSS_command_stops_on_SIGINT_with_DPR_and_exits_0()
     {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "akka-diameter.dll"), "hss", HssConf])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        using var process = Process.Start(psi)!;
-        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var listening = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lines.Enqueue(e.Data);
-            if (e.Data.Contains("listening on")) listening.TrySetResult();
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var process = HssMmeCommandTestsSupport.Start("akka-diameter.dll", "hss", HssConf, out var output, "listening on");
         try
         {
-            await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await output.Ready.WaitAsync(TimeSpan.FromSeconds(60));
             var attach = Cli("mme", MmeConf, "--imsi", "001010000000002", "--procedure", "ulr");
             Assert.True(attach.Code == 0, attach.Err + attach.Out);
-            Assert.Equal(0, SendSignal(process.Id, SigInt));
+            Assert.Equal(0, HssMmeCommandTestsSupport.SendSignal(process.Id, SigInt));
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, process.ExitCode);
-            Assert.Contains(lines, l => l.Contains("akka-diameter hss: stopped"));
+            Assert.Contains(output.Lines, l => l.Contains("akka-diameter hss: stopped"));
         }
         finally
         {
@@ -195,10 +181,86 @@ public sealed class HssMmeCommandTests : IDisposable
 
     private const int SigInt = 2;
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
 
-    private static int FreePort()
+/// <summary>samples/Hss and samples/Mme, run as the README says (each a child process, stopped by the test).</summary>
+public sealed class SampleTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("akkadiameter-samples-").FullName;
+
+    [Fact]
+    public async Task The_MME_sample_sends_five_ULRs_to_the_HSS_sample_and_both_exit_0()
+    {
+        // The shipped configs, moved to a free port and a temporary database.
+        var port = HssMmeCommandTestsSupport.FreePort();
+        var configDir = Path.Combine(AppContext.BaseDirectory, "TestData", "config");
+        var hssConf = Path.Combine(_dir, "hss.conf");
+        var mmeConf = Path.Combine(_dir, "mme.conf");
+        File.WriteAllText(hssConf, File.ReadAllText(Path.Combine(configDir, "hss.conf")).Replace("port = 3868", $"port = {port}")
+            .Replace("database = \"hss.db\"", $"database = \"{Path.Combine(_dir, "hss.db")}\""));
+        File.WriteAllText(mmeConf, File.ReadAllText(Path.Combine(configDir, "mme.conf")).Replace("port = 3868", $"port = {port}"));
+
+        using var hss = HssMmeCommandTestsSupport.Start("AkkaDiameter.Samples.Hss.dll", null, hssConf, out var hssLines, "listening on");
+        try
+        {
+            await hssLines.Ready.WaitAsync(TimeSpan.FromSeconds(60));
+            using var mme = HssMmeCommandTestsSupport.Start("AkkaDiameter.Samples.Mme.dll", null, mmeConf, out var mmeLines, null);
+            await mme.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(mme.ExitCode == 0, string.Join("\n", mmeLines.Lines));
+            var ulas = mmeLines.Lines.Where(l => l.StartsWith("ULA ")).ToList();
+            Assert.Equal(5, ulas.Count);
+            Assert.All(ulas, l => Assert.EndsWith(" 2001 DIAMETER_SUCCESS", l));
+            Assert.Contains("  MSISDN 5511900000005, APNs internet, ims", mmeLines.Lines);
+
+            Assert.Equal(0, HssMmeCommandTestsSupport.SendSignal(hss.Id, 15));
+            await hss.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, hss.ExitCode);
+            Assert.Contains("stopping", hssLines.Lines);
+        }
+        finally
+        {
+            if (!hss.HasExited) hss.Kill(entireProcessTree: true);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
+
+/// <summary>Child processes and ports for the CLI and sample tests.</summary>
+internal static class HssMmeCommandTestsSupport
+{
+    public sealed class Output
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+        public TaskCompletionSource ReadyTcs { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task Ready => ReadyTcs.Task;
+    }
+
+    public static Process Start(string dll, string? command, string config, out Output output, string? readyWhen)
+    {
+        var psi = new ProcessStartInfo("dotnet", command is null ? [Path.Combine(AppContext.BaseDirectory, dll), config] : [Path.Combine(AppContext.BaseDirectory, dll), command, config])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        var o = output = new Output();
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            o.Lines.Enqueue(e.Data);
+            if (readyWhen is not null && e.Data.Contains(readyWhen)) o.ReadyTcs.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) o.Lines.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static extern int SendSignal(int pid, int signal);
+
+    public static int FreePort()
     {
         var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         l.Start();
@@ -206,6 +268,35 @@ public sealed class HssMmeCommandTests : IDisposable
         l.Stop();
         return port;
     }
+}
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+/// <summary>docker-compose.yml cannot be run here (no Docker engine); what can be checked without one is checked.</summary>
+public sealed class ComposeFileTests
+{
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "AkkaDiameter.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("AkkaDiameter.sln above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void Every_config_file_and_command_the_compose_file_names_exists()
+    {
+        var root = RepositoryRoot();
+        var compose = File.ReadAllText(Path.Combine(root, "docker-compose.yml"));
+        var configs = System.Text.RegularExpressions.Regex.Matches(compose, "\"/config/([^\"]+)\"").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.Contains("docker/hss.conf", configs);
+        Assert.Contains("docker/mme.conf", configs);
+        foreach (var c in configs) Assert.True(File.Exists(Path.Combine(root, "config", c)), $"config/{c} is missing");
+        var commands = System.Text.RegularExpressions.Regex.Matches(compose, "command: \\[\"([a-z]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["hss", "mme"], commands);
+        var help = new StringWriter();
+        CommandLine.Run(["help"], TextReader.Null, help, TextWriter.Null);
+        foreach (var c in commands) Assert.Contains($"  {c} CONFIG.conf", help.ToString());
+        Assert.Contains("\"hss\", \"provision\"", compose);
+        // The MME's config points at the address the compose network gives the HSS.
+        Assert.Contains("ipv4_address: 172.28.0.10", compose);
+        Assert.Contains("172.28.0.10", File.ReadAllText(Path.Combine(root, "config", "docker", "mme.conf")));
+    }
 }
