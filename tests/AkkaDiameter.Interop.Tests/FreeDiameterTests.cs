@@ -38,7 +38,7 @@ public sealed class FreeDiameterTests(ITestOutputHelper log) : TestKit("akka.log
     }
 
     private async Task<DiameterNode> Akka(string name, string host, string realm, int? listenPort, string peers, string extra = "",
-        DiameterHandlers? handlers = null, string applications = S6a)
+        DiameterHandlers? handlers = null, string applications = S6aApplication)
     {
         var node = await DiameterNode.StartAsync(Sys, NodeSettings(host, realm, listenPort, peers, extra, applications),
             DiameterDictionary.Default, name, handlers ?? new DiameterHandlers());

@@ -14,7 +14,7 @@ public static class InteropNodes
     public const string AkkaHost = "akka.localdomain";
     /// <summary>Our node's realm: not freeDiameter's, so that a request for freeDiameter's realm is not ours to handle.</summary>
     public const string AkkaRealm = "akka.localdomain";
-    public const string S6a = "{ vendor-id = 10415, auth-application-id = 16777251 }";
+    public const string S6aApplication = "{ vendor-id = 10415, auth-application-id = 16777251 }";
 
     public static int FreePort()
     {
@@ -30,7 +30,7 @@ public static class InteropNodes
         $$"""{ origin-host = "{{host}}", realm = "{{realm}}", address = "127.0.0.1", port = {{port}}, connect = {{(connect ? "true" : "false")}} }""";
 
     public static DiameterSettings NodeSettings(string host, string realm, int? listenPort, string peers, string extra = "",
-        string applications = S6a) =>
+        string applications = S6aApplication) =>
         DiameterSettings.Create(ConfigurationFactory.ParseString($$"""
             akka.diameter {
               node { origin-host = "{{host}}", origin-realm = "{{realm}}", host-ip-addresses = ["127.0.0.1"] }

@@ -360,6 +360,22 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
         await AwaitConditionAsync(() => Task.FromResult(again.Store.CountNotifications() == 0), TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Without_a_reachable_HSS_an_attach_is_answered_with_the_nodes_error_and_its_reason()
+    {
+        // No HSS listens on the port: the peer never opens and the node answers the AIR itself (RFC 6733 §6.1.4 3002).
+        var mme = await MmeNode.StartAsync(Sys, MmeConfig("mme1.epc.mnc001.mcc001.3gppnetwork.org"), "mme-alone");
+        _running.Add(mme);
+        var results = await mme.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach("001010000000001"), AskTimeout);
+        var air = Assert.Single(results);
+        Assert.Equal(ResultCodes.UnableToDeliver, air.ResultCode);
+        Assert.False(air.IsSuccess);
+        Assert.Null(air.Answer.Peer);
+        Assert.NotNull(air.Answer.Error);
+        Assert.StartsWith("AIA 001010000000001 3002 DIAMETER_UNABLE_TO_DELIVER", air.ToString());
+        Assert.IsType<MmeProtocol.NoUe>(await mme.Actor.Ask<object>(new MmeProtocol.GetUe("001010000000001"), AskTimeout));
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     async Task IAsyncLifetime.DisposeAsync()

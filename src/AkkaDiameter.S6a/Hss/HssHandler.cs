@@ -119,7 +119,7 @@ public sealed class HssHandler : DiameterRequestHandler
     private void PurgeUe(IncomingRequest r, string imsi)
     {
         if (_hss.Store.Find(imsi) is null) { Experimental(r, S6aResultCodes.UserUnknown); return; }
-        // §5.2.3.1.3: purge only if the requesting MME is the registered one; PUA-Flags says the HSS freezes M-TMSI.
+        // §5.2.1.3.3: purge only if the requesting MME is the registered one; PUA-Flags says the HSS freezes M-TMSI.
         var purged = _hss.Store.Purge(imsi, r.Request.GetString("Origin-Host"));
         var answer = r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED");
         if (purged) answer.Add("PUA-Flags", (uint)PuaFlags.FreezeMTmsi);

@@ -57,6 +57,6 @@ public sealed record Subscriber(string Imsi, byte[] K, byte[] Opc, byte[] Amf, u
 /// <param name="Imsi">IMSI.</param>
 /// <param name="MmeHost">Origin-Host of the serving MME.</param>
 /// <param name="MmeRealm">Origin-Realm of the serving MME.</param>
-/// <param name="Purged">Set by PUR (§5.2.3.1): the MME purged the UE.</param>
+/// <param name="Purged">Set by PUR (§5.2.1.3): the MME purged the UE.</param>
 /// <param name="Since">When the MME registered.</param>
 public sealed record Registration(string Imsi, string MmeHost, string MmeRealm, bool Purged, DateTimeOffset Since);

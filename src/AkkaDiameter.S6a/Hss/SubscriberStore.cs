@@ -273,7 +273,7 @@ public sealed class SubscriberStore : IDisposable
         }
     }
 
-    /// <summary>PUR (TS 29.272 §5.2.3.1.3): marks the UE purged when <paramref name="mmeHost"/> is its serving MME;
+    /// <summary>PUR (TS 29.272 §5.2.1.3.3): marks the UE purged when <paramref name="mmeHost"/> is its serving MME;
     /// false otherwise (the MME is not the registered one: the HSS keeps the registration).</summary>
     public bool Purge(string imsi, string mmeHost)
     {

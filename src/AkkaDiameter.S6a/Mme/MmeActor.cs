@@ -222,8 +222,8 @@ public sealed class MmeActor : ReceiveActor, IWithStash
         {
             if (!answer.IsSuccess) { c.ReplyTo.Tell(new List<MmeProtocol.ProcedureResult> { result }); return; }
             // Attach continues with ULR; the AIA result rides along.
-            var ulr = S6aMessages.Ulr(attach.Imsi, _settings.VisitedPlmn, _settings.DestinationRealm, _settings.DestinationHost);
-            _node!.AskAsync(ulr).PipeTo(Self, success: a => new Completed(c.ReplyTo, "ULR", attach.Imsi, a, result));
+            Send("ULR", attach.Imsi, S6aMessages.Ulr(attach.Imsi, _settings.VisitedPlmn, _settings.DestinationRealm, _settings.DestinationHost),
+                c.ReplyTo, then: result);
             return;
         }
         if (c.Then is MmeProtocol.ProcedureResult air) { c.ReplyTo.Tell(new List<MmeProtocol.ProcedureResult> { air, result }); return; }
