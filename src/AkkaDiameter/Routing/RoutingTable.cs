@@ -118,7 +118,11 @@ public sealed class RoutingTable(DiameterSettings settings, IReadOnlySet<(uint A
         var ofRealm = peers.Values.Where(p => Ci.Equals(p.Realm, destRealm)).ToList();
         if (ofRealm.Count == 0)
             return destHost is null && HasHandler(request) ? new RouteLocally()
-                : new RouteError(ResultCodes.RealmNotServed, $"no route to realm {destRealm}: no realm entry and no peer of that realm");
+                // A configured peer of the realm the router has not heard of yet (the node is starting) serves the
+                // realm but is not available: 3002, as once it is known and down, not 3003.
+                : settings.Peers.Any(p => Ci.Equals(p.Realm, destRealm))
+                    ? new RouteError(ResultCodes.UnableToDeliver, $"no peer for realm {destRealm} is available")
+                    : new RouteError(ResultCodes.RealmNotServed, $"no route to realm {destRealm}: no realm entry and no peer of that realm");
         return Choose(ofRealm, app, fromPeer, $"realm {destRealm}");
     }
 
