@@ -124,7 +124,7 @@ public static class HssCommand
         foreach (var s in subscribers)
         {
             var result = store.Upsert(s);
-            var queued = result.Queued.Count == 0 ? "" : $"; queued for the serving MME: {string.Join(", ", result.Queued.Select(Abbreviation))}";
+            var queued = result.Queued.Count == 0 ? "" : $"; queued for the serving MME: {string.Join(", ", result.Queued.Select(k => k.Abbreviation()))}";
             stdout.WriteLine($"{s.Imsi} {result.Outcome.ToString().ToLowerInvariant()}{queued}");
         }
         return CommandLine.Ok;
@@ -140,14 +140,6 @@ public static class HssCommand
             return null;
         }
     }
-
-    private static string Abbreviation(NotificationKind kind) => kind switch
-    {
-        NotificationKind.CancelLocation => "CLR",
-        NotificationKind.InsertSubscriberData => "IDR",
-        NotificationKind.DeleteSubscriberData => "DSR",
-        _ => "RSR",
-    };
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 

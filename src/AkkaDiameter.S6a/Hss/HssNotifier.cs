@@ -71,7 +71,7 @@ public sealed class HssNotifier : ReceiveActor, IWithTimers
         if (done.Error is not null) _log.Error(done.Error, "HSS outbox: {0}", done.Error.Message);
         foreach (var o in done.Outcomes)
         {
-            var what = $"{Abbreviation(o.Notification.Kind)} {o.Notification.Imsi} to {o.Target}".Replace("  ", " ");
+            var what = $"{o.Notification.Kind.Abbreviation()} {o.Notification.Imsi} to {o.Target}".Replace("  ", " ");
             if (o.Answer is { IsSuccess: true }) _log.Info("{0}: {1}", what, o.Answer.Result);
             else if (o.Answer is not null) _log.Warning("{0}: {1}{2}", what, o.Answer.Result, o.Final ? "" : $" (attempt {o.Attempts}, will retry)");
             else if (o.Final) _log.Error("{0}: dropped after {1} attempts: {2}; the MME gets the subscription at its next ULR", what, o.Attempts, o.Failure);
@@ -84,14 +84,6 @@ public sealed class HssNotifier : ReceiveActor, IWithTimers
             Self.Tell(Poke.Instance);
         }
     }
-
-    private static string Abbreviation(NotificationKind kind) => kind switch
-    {
-        NotificationKind.CancelLocation => "CLR",
-        NotificationKind.InsertSubscriberData => "IDR",
-        NotificationKind.DeleteSubscriberData => "DSR",
-        _ => "RSR",
-    };
 
     // Runs outside the actor: touches only the store (thread-safe) and the node; the outcomes go back in BatchDone.
     private async Task<BatchDone> SendDueAsync(DiameterNode node)

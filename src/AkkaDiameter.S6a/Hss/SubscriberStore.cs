@@ -385,6 +385,19 @@ public enum NotificationKind
     Reset,
 }
 
+/// <summary>Names of <see cref="NotificationKind"/>.</summary>
+public static class NotificationKinds
+{
+    /// <summary>The request's abbreviation: CLR, IDR, DSR, RSR.</summary>
+    public static string Abbreviation(this NotificationKind kind) => kind switch
+    {
+        NotificationKind.CancelLocation => "CLR",
+        NotificationKind.InsertSubscriberData => "IDR",
+        NotificationKind.DeleteSubscriberData => "DSR",
+        _ => "RSR",
+    };
+}
+
 /// <summary>The kind-specific part of a queued request.</summary>
 public sealed record NotificationDetail
 {
