@@ -34,6 +34,10 @@ public static class CommandLine
                                 an MME (akka.diameter, akka.diameter.mme): connect, run the procedure for
                                 N consecutive IMSIs (attach = AIR then ULR), one line per answer, DPR;
                                 exit 0 only if every answer was a success, 3 otherwise
+          load --target IP:PORT --origin-host NAME --origin-realm REALM --destination-realm REALM ...
+                                S6a load against any server: N peers, K outstanding or --rate RPS open loop,
+                                ulr|attach|mixed; progress per second, report, --json, --report FILE.html;
+                                `akka-diameter load` alone lists every option
           demo                  an HSS and two MMEs on loopback: attach (AIR, ULR), a UE moving to the
                                 second MME (CLR), a changed subscription (IDR), purge (PUR), DPR; prints
                                 every message and the peer states
@@ -41,7 +45,7 @@ public static class CommandLine
 
         exit codes: 0 success, 1 usage, input or configuration error (the key at fault is named),
                     2 a decoded message is malformed (its Result-Code name, number and reason on stderr),
-                    3 mme: an answer was not a success, or no peer opened
+                    3 mme: an answer was not a success, or no peer opened; load: a request got no answer
         """;
 
     /// <summary>Runs the tool with the given streams; returns the exit code.</summary>
@@ -62,6 +66,8 @@ public static class CommandLine
                 return HssCommand.Run(args[1..], stdout, stderr);
             case "mme":
                 return MmeCommand.Run(args[1..], stdout, stderr);
+            case "load":
+                return LoadCommand.Run(args[1..], stdout, stderr);
             case "demo":
                 return DemoCommand.Run(stdout, stderr);
             default:

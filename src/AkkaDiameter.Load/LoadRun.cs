@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace AkkaDiameter.Load;
+
+/// <summary>One second of a run: answers in it, their latency, errors and timeouts.</summary>
+/// <param name="Second">Seconds since the start (1 = the first second).</param>
+/// <param name="Answered">Answers in the second.</param>
+/// <param name="P50Ms">Median latency, ms.</param>
+/// <param name="P99Ms">99th percentile, ms.</param>
+/// <param name="MaxMs">Largest, ms.</param>
+/// <param name="Errors">Answers that were not 2xxx.</param>
+/// <param name="Timeouts">Requests that timed out.</param>
+public sealed record LoadSecond(int Second, long Answered, double P50Ms, double P99Ms, double MaxMs, long Errors, long Timeouts);
+
+/// <summary>The outcome of a run.</summary>
+/// <param name="Options">What was run.</param>
+/// <param name="Requests">Requests sent.</param>
+/// <param name="Answered">Answers received (any Result-Code).</param>
+/// <param name="Timeouts">Requests with no answer within --timeout, or in flight when a connection was lost.</param>
+/// <param name="ResultCodes">Answers per Result-Code or Experimental-Result-Code (0: an answer with neither).</param>
+/// <param name="Duration">From the first request to the last answer.</param>
+/// <param name="Latency">Latency of every answer, microseconds.</param>
+/// <param name="Seconds">Per second.</param>
+/// <param name="Failures">Peers that could not connect or lost their connection, with the reason.</param>
+public sealed record LoadResult(LoadOptions Options, long Requests, long Answered, long Timeouts, IReadOnlyDictionary<uint, long> ResultCodes,
+    TimeSpan Duration, HistogramBase Latency, IReadOnlyList<LoadSecond> Seconds, IReadOnlyList<string> Failures)
+{
+    /// <summary>Answers per second over the run.</summary>
+    public double RatePerSecond => Duration.TotalSeconds > 0 ? Answered / Duration.TotalSeconds : 0;
+
+    /// <summary>Latency at a percentile, ms.</summary>
+    public double PercentileMs(double percentile) => Latency.TotalCount == 0 ? 0 : Latency.GetValueAtPercentile(percentile) / 1000.0;
+
+    /// <summary>Largest latency, ms.</summary>
+    public double MaxMs => Latency.TotalCount == 0 ? 0 : Latency.GetMaxValue() / 1000.0;
+
+    /// <summary>Every request answered and every peer connected.</summary>
+    public bool AllAnswered => Answered == Requests && Timeouts == 0 && Failures.Count == 0;
+}
+
+/// <summary>
+/// A load run: the peers, the shared counters and budget, the once-a-second progress and the result. The peers talk to
+/// any S6a server; nothing here depends on the node being measured.
+/// </summary>
+public sealed class LoadRun
+{
+    private readonly LoadOptions _options;
+    private readonly ConcurrentDictionary<uint, long> _resultCodes = new();
+    private long _reserved, _sent, _answered, _timeouts, _errors, _unexpected;
+    private volatile bool _stopSending;
+
+    private LoadRun(LoadOptions options) => _options = options;
+
+    internal bool StopSending => _stopSending || (_options.Requests is { } r && Interlocked.Read(ref _reserved) >= r);
+
+    /// <summary>Reserves one message against --requests; false when the budget or the duration is spent.</summary>
+    internal bool TryReserve()
+    {
+        if (_stopSending) return false;
+        var total = Interlocked.Increment(ref _reserved);
+        if (_options.Requests is { } r && total > r)
+        {
+            Interlocked.Decrement(ref _reserved);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Gives back reservations for messages that could not be sent.</summary>
+    internal void Release(int messages) => Interlocked.Add(ref _reserved, -messages);
+    internal void CountSent(int n) => Interlocked.Add(ref _sent, n);
+    internal void CountTimeout() => Interlocked.Increment(ref _timeouts);
+    internal void CountUnanswered(int n) => Interlocked.Add(ref _timeouts, n);
+    internal void CountUnexpected() => Interlocked.Increment(ref _unexpected);
+
+    internal void CountAnswer(uint resultCode)
+    {
+        Interlocked.Increment(ref _answered);
+        if (resultCode is < 2000 or >= 3000) Interlocked.Increment(ref _errors);
+        _resultCodes.AddOrUpdate(resultCode, 1, (_, n) => n + 1);
+    }
+
+    /// <summary>Runs the load described by <paramref name="options"/>, writing a progress line per second to
+    /// <paramref name="progress"/> (unless --quiet).</summary>
+    public static async Task<LoadResult> RunAsync(LoadOptions options, TextWriter progress, CancellationToken cancel = default)
+    {
+        var run = new LoadRun(options);
+        return await run.RunAsync(progress, cancel);
+    }
+
+    private async Task<LoadResult> RunAsync(TextWriter progress, CancellationToken cancel)
+    {
+        var peers = Enumerable.Range(0, _options.Peers).Select(i => new LoadPeer(_options, this, i)).ToList();
+        var failures = new ConcurrentBag<string>();
+        var connected = new List<LoadPeer>();
+        using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        connectTimeout.CancelAfter(TimeSpan.FromSeconds(10) + _options.Timeout);
+        await Task.WhenAll(peers.Select(async p =>
+        {
+            try
+            {
+                await p.ConnectAsync(connectTimeout.Token);
+                lock (connected) connected.Add(p);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException)
+            {
+                failures.Add(e is OperationCanceledException ? "capabilities exchange timed out" : e.Message);
+            }
+        }));
+
+        var total = new LongHistogram(3_600_000_000L, 3);
+        var seconds = new List<LoadSecond>();
+        var start = Stopwatch.GetTimestamp();
+        var closedLoop = _options.Rate is null;
+        var receiving = connected.Select(p => Task.Run(() => p.RunAsync(closedLoop))).ToList();
+        var scheduling = closedLoop ? [] : connected.Select(p => Task.Run(() => p.RunOpenLoopAsync(_options.Rate!.Value / connected.Count, start))).ToList();
+        var deadline = _options.Duration is { } d ? start + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        var drained = Task.WhenAll(connected.Select(p => p.Drained));
+        long lastAnswered = 0, lastErrors = 0, lastTimeouts = 0;
+        var nextSecond = start + Stopwatch.Frequency;
+        var interval = new LongHistogram(3_600_000_000L, 3);
+        long? stoppedAt = null;
+        while (connected.Count > 0 && !drained.IsCompleted)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (now >= deadline || cancel.IsCancellationRequested) _stopSending = true;
+            if (StopSending) stoppedAt ??= now;
+            // Every request in flight has expired by now; a peer that still is not drained is not going to be.
+            if (stoppedAt is { } t && Stopwatch.GetElapsedTime(t, now) > _options.Timeout + TimeSpan.FromSeconds(2)) break;
+            // After sending stopped, a request still gets --timeout to be answered.
+            foreach (var p in connected) await p.ExpireAsync(closedLoop);
+            if (now >= nextSecond)
+            {
+                nextSecond += Stopwatch.Frequency;
+                seconds.Add(Second(seconds.Count + 1, connected, interval, total, ref lastAnswered, ref lastErrors, ref lastTimeouts));
+                if (!_options.Quiet) progress.WriteLine(ProgressLine(seconds[^1], connected));
+            }
+            await Task.WhenAny(drained, Task.Delay(50, CancellationToken.None));
+        }
+        var end = Stopwatch.GetTimestamp();
+        _stopSending = true;
+        seconds.Add(Second(seconds.Count + 1, connected, interval, total, ref lastAnswered, ref lastErrors, ref lastTimeouts));
+        await Task.WhenAll(scheduling);
+        foreach (var p in connected) await p.DisconnectAsync();
+        await Task.WhenAll(receiving);
+        foreach (var p in connected) if (p.Failure is { } f) failures.Add(f);
+        foreach (var p in peers) await p.DisposeAsync();
+        if (Interlocked.Read(ref _unexpected) > 0) failures.Add($"{_unexpected} answer(s) matched no request in flight (answered after their timeout)");
+        return new LoadResult(_options, Interlocked.Read(ref _sent), Interlocked.Read(ref _answered), Interlocked.Read(ref _timeouts),
+            new Dictionary<uint, long>(_resultCodes), Stopwatch.GetElapsedTime(start, end), total, seconds, failures.ToList());
+    }
+
+    private LoadSecond Second(int second, List<LoadPeer> peers, LongHistogram interval, LongHistogram total,
+        ref long lastAnswered, ref long lastErrors, ref long lastTimeouts)
+    {
+        interval.Reset();
+        foreach (var p in peers) interval.Add(p.Latency.GetIntervalHistogram());
+        total.Add(interval);
+        var answered = Interlocked.Read(ref _answered);
+        var errors = Interlocked.Read(ref _errors);
+        var timeouts = Interlocked.Read(ref _timeouts);
+        var s = new LoadSecond(second, answered - lastAnswered,
+            interval.TotalCount == 0 ? 0 : interval.GetValueAtPercentile(50) / 1000.0,
+            interval.TotalCount == 0 ? 0 : interval.GetValueAtPercentile(99) / 1000.0,
+            interval.TotalCount == 0 ? 0 : interval.GetMaxValue() / 1000.0,
+            errors - lastErrors, timeouts - lastTimeouts);
+        (lastAnswered, lastErrors, lastTimeouts) = (answered, errors, timeouts);
+        return s;
+    }
+
+    private string ProgressLine(LoadSecond s, List<LoadPeer> peers) =>
+        $"[{s.Second,4}s] {s.Answered,8}/s answered  p50 {s.P50Ms,7:0.000} ms  p99 {s.P99Ms,7:0.000} ms  max {s.MaxMs,8:0.000} ms  " +
+        $"errors {s.Errors}  timeouts {s.Timeouts}  sent {Interlocked.Read(ref _sent)}  in flight {peers.Sum(p => p.Outstanding)}";
+}
