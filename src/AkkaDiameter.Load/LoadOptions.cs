@@ -2,8 +2,8 @@ using System.Net;
 
 namespace AkkaDiameter.Load;
 
-/// <summary>What a load run sends: one message per request (ulr), AIR then ULR per UE (attach), or AIR, ULR, NOR, PUR
-/// per UE (mixed).</summary>
+/// <summary>What a load run sends: one message per request (ulr, air), AIR then ULR per UE (attach), or AIR, ULR, NOR,
+/// PUR per UE (mixed).</summary>
 public enum LoadScenario
 {
     /// <summary>ULR only.</summary>
@@ -12,6 +12,8 @@ public enum LoadScenario
     Attach,
     /// <summary>AIR, ULR, NOR, PUR, each after the previous answer.</summary>
     Mixed,
+    /// <summary>AIR only (one E-UTRAN vector each): what vector generation costs the HSS.</summary>
+    Air,
 }
 
 /// <summary>The options of <c>akka-diameter load</c>.</summary>
@@ -59,7 +61,7 @@ public sealed record LoadOptions
     public const string Usage = """
         usage: akka-diameter load --target HOST:PORT --origin-host NAME --origin-realm REALM --destination-realm REALM
                  [--destination-host NAME] [--peers N] [--outstanding K] (--requests R | --duration S | both)
-                 [--scenario ulr|attach|mixed] [--imsi-start IMSI] [--ues M] [--rate RPS] [--timeout S]
+                 [--scenario ulr|attach|mixed|air] [--imsi-start IMSI] [--ues M] [--rate RPS] [--timeout S]
                  [--visited-plmn-id MCCMNC] [--json FILE] [--report FILE.html] [--quiet]
           --peers N        N connections, Origin-Host mme1-NAME ... mmeN-NAME (default 1)
           --outstanding K  requests in flight per peer (default 16); with --rate, the most allowed to wait
@@ -108,7 +110,8 @@ public sealed record LoadOptions
                     null or "ulr" => LoadScenario.Ulr,
                     "attach" => LoadScenario.Attach,
                     "mixed" => LoadScenario.Mixed,
-                    var s => throw new FormatException($"--scenario: '{s}' is not ulr, attach or mixed"),
+                    "air" => LoadScenario.Air,
+                    var s => throw new FormatException($"--scenario: '{s}' is not ulr, attach, mixed or air"),
                 },
                 ImsiStart = Get("--imsi-start") is { } imsi
                     ? imsi.Length is >= 6 and <= 15 && imsi.All(char.IsAsciiDigit) ? imsi : throw new FormatException($"--imsi-start: '{imsi}' is not 6-15 digits")
@@ -146,7 +149,7 @@ public sealed record LoadOptions
     }
 
     /// <summary>Messages per UE procedure.</summary>
-    public int Steps => Scenario switch { LoadScenario.Ulr => 1, LoadScenario.Attach => 2, _ => 4 };
+    public int Steps => Scenario switch { LoadScenario.Ulr or LoadScenario.Air => 1, LoadScenario.Attach => 2, _ => 4 };
 
     /// <summary>The Origin-Host of peer <paramref name="index"/> (from 0): mme1-NAME, mme2-NAME, ...</summary>
     public string PeerHost(int index) => $"mme{index + 1}-{OriginHost}";

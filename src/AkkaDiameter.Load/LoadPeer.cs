@@ -51,6 +51,7 @@ internal sealed class LoadPeer : IAsyncDisposable
         string[] commands = options.Scenario switch
         {
             LoadScenario.Ulr => ["ULR"],
+            LoadScenario.Air => ["AIR"],
             LoadScenario.Attach => ["AIR", "ULR"],
             _ => ["AIR", "ULR", "NOR", "PUR"],
         };

@@ -79,7 +79,7 @@ internal sealed class DiameterNodeActor : ReceiveActor
             _log.Warning("watchdog-interval {0} is below the 6 s RFC 3539 §3.4.1 allows; fine for tests, not for a network", _settings.WatchdogInterval);
         var materializer = Context.Materializer();
         var applications = Context.ActorOf(ApplicationRouter.Props(_handlers), "applications");
-        _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout), "sessions");
+        _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout, _settings.StatelessSessionActors), "sessions");
         var routing = new RoutingTable(_settings, _handlers.Registrations.Select(r => (r.ApplicationId, r.CommandCode)).ToHashSet());
         _router = Context.ActorOf(RouterActor.Props(_settings, routing, _sessions), "router");
         _peers = Context.ActorOf(PeerTable.Props(_settings, _dictionary, (ctx, remote) =>

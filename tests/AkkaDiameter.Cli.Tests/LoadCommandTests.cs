@@ -153,7 +153,7 @@ public sealed class LoadCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.logle
 
     [Theory]
     [InlineData(new[] { "--target", "localhost:3868" }, "--target: 'localhost:3868' is not IP:PORT")]
-    [InlineData(new[] { "--scenario", "tau" }, "--scenario: 'tau' is not ulr, attach or mixed")]
+    [InlineData(new[] { "--scenario", "tau" }, "--scenario: 'tau' is not ulr, attach, mixed or air")]
     [InlineData(new[] { "--peers", "0" }, "--peers: '0' is not a whole number from 1 to 10000")]
     [InlineData(new[] { "--imsi-start", "999999999999999", "--ues", "2" }, "--ues: 2 IMSIs from 999999999999999 run past 15 digits")]
     [InlineData(new[] { "--colour", "red" }, "unknown option '--colour'")]

@@ -116,8 +116,8 @@ public class DispatchTests(ITestOutputHelper output) : TestKit("akka.loglevel = 
         var answers = new List<Task<DiameterMessage>>();
         for (var i = 0; i < 20; i++)
         {
-            answers.Add(mme.SendAsync(Hss, Ulr(a, $"a{i:D2}")));
-            answers.Add(mme.SendAsync(Hss, Ulr(b, $"b{i:D2}")));
+            answers.Add(mme.SendAsync(Hss, Stateful(Ulr(a, $"a{i:D2}"))));
+            answers.Add(mme.SendAsync(Hss, Stateful(Ulr(b, $"b{i:D2}"))));
         }
         Assert.All(await Task.WhenAll(answers), m => Assert.Equal(ResultCodes.Success, m.ResultCode));
         List<string> seen;
@@ -127,11 +127,31 @@ public class DispatchTests(ITestOutputHelper output) : TestKit("akka.loglevel = 
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"{b}:b{i:D2}"), seen.Where(s => s.StartsWith(b + ":")));
         // Two session actors served forty requests, and both stop once idle.
         await AwaitAssertAsync(async () => Assert.Equal(0, await hss.CountSessionsAsync()), TimeSpan.FromSeconds(5));
-        var again = await mme.SendAsync(Hss, Ulr(a, "a20"));
+        var again = await mme.SendAsync(Hss, Stateful(Ulr(a, "a20")));
         Assert.Equal(ResultCodes.Success, again.ResultCode);
         Assert.Equal(1, await hss.CountSessionsAsync());
         hss.EndSession(a);
         await AwaitAssertAsync(async () => Assert.Equal(0, await hss.CountSessionsAsync()), TimeSpan.FromSeconds(5));
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
+    private static DiameterMessage Stateful(DiameterMessage request)
+    {
+        request.RemoveAll("Auth-Session-State");
+        return request.Add("Auth-Session-State", "STATE_MAINTAINED");
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 1)]
+    public async Task A_NO_STATE_MAINTAINED_request_gets_no_session_actor_unless_configured(bool actors, int sessions)
+    {
+        var (hss, mme) = await Nodes(new DiameterHandlers().Add<UlrHandler>("ULR"), $"stateless-session-actors = {(actors ? "on" : "off")}");
+        var id = mme.NewSessionId();
+        Assert.Equal(ResultCodes.Success, (await mme.SendAsync(Hss, Ulr(id, "s1"))).ResultCode);
+        Assert.Equal(ResultCodes.Success, (await mme.SendAsync(Hss, Ulr(id, "s2"))).ResultCode);
+        Assert.Equal(sessions, await hss.CountSessionsAsync());
         await mme.StopAsync();
         await hss.StopAsync();
     }

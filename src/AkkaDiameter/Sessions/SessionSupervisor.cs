@@ -7,7 +7,8 @@ namespace AkkaDiameter.Sessions;
 /// <summary>
 /// Child per entity: one <see cref="SessionActor"/> per Session-Id, created by the session's first request and
 /// stopped when idle for <c>session-idle-timeout</c> or when the application ends it (<see cref="EndSession"/>).
-/// Requests without a Session-Id go straight to the application router. Passivation never drops a request: an idle
+/// Requests without a Session-Id, and (unless <c>stateless-session-actors</c>) those with Auth-Session-State
+/// NO_STATE_MAINTAINED, go straight to the application router. Passivation never drops a request: an idle
 /// session first leaves the table (so new requests make a new actor) and stops only when it has nothing in hand.
 /// </summary>
 internal sealed class SessionSupervisor : ReceiveActor
@@ -22,21 +23,25 @@ internal sealed class SessionSupervisor : ReceiveActor
     private readonly IActorRef _router;
     private readonly TimeSpan _idleTimeout;
     private readonly TimeSpan _requestTimeout;
+    private readonly bool _statelessActors;
     private readonly Dictionary<string, IActorRef> _sessions = new(StringComparer.Ordinal);
     private readonly HashSet<IActorRef> _alive = [];
     private long _created;
 
-    public static Props Props(IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout) =>
-        Akka.Actor.Props.Create(() => new SessionSupervisor(router, idleTimeout, requestTimeout));
+    public static Props Props(IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout, bool statelessActors = false) =>
+        Akka.Actor.Props.Create(() => new SessionSupervisor(router, idleTimeout, requestTimeout, statelessActors));
 
-    public SessionSupervisor(IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout)
+    public SessionSupervisor(IActorRef router, TimeSpan idleTimeout, TimeSpan requestTimeout, bool statelessActors)
     {
         _router = router;
         _idleTimeout = idleTimeout;
         _requestTimeout = requestTimeout;
+        _statelessActors = statelessActors;
 
         Receive<IncomingRequest>(r =>
         {
+            // RFC 6733 §8.11: NO_STATE_MAINTAINED (1) means no session state on this side, so no session actor.
+            if (!_statelessActors && r.Request.Find(277)?.GetInt32() == 1) { _router.Forward(r); return; }
             var sessionId = SessionIdOf(r);
             if (sessionId is null) { _router.Forward(r); return; }
             if (!_sessions.TryGetValue(sessionId, out var session))

@@ -123,6 +123,8 @@ public sealed record DiameterSettings
     public bool LogMessages { get; init; }
     /// <summary>A session actor with no request for this long stops.</summary>
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Session actors also for NO_STATE_MAINTAINED requests (off: they go straight to their handler).</summary>
+    public bool StatelessSessionActors { get; init; }
 
     /// <summary>The embedded reference.conf.</summary>
     public static Config ReferenceConfig { get; } = LoadReference();
@@ -225,6 +227,7 @@ public sealed record DiameterSettings
             WriteBatchBytes = (int)Size(c, "write-batch-bytes", $"{P}.write-batch-bytes", 1024, 16 * 1024 * 1024),
             LogMessages = Bool(c, "log-messages", $"{P}.log-messages"),
             SessionIdleTimeout = Duration(c, "session-idle-timeout", $"{P}.session-idle-timeout", TimeSpan.FromMilliseconds(10)),
+            StatelessSessionActors = Bool(c, "stateless-session-actors", $"{P}.stateless-session-actors"),
         }.Checked();
     }
 

@@ -1,0 +1,90 @@
+// The end-to-end load figures in one go (README "Performance"): each server in its own process, the load generator
+// (src/AkkaDiameter.Load) in this one, every ratio against a baseline measured in the same run.
+//
+//   bench/run                   the whole suite (about 2 minutes)
+//   bench/run --seconds 5       shorter runs
+//   dotnet bench/.../AkkaDiameter.Bench.dll serve node 3868     one server, for akka-diameter load by hand
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using AkkaDiameter.Bench;
+using AkkaDiameter.Load;
+
+if (args is ["serve", var kind, var portText, .. var rest])
+{
+    await using var server = await Servers.StartAsync(kind, int.Parse(portText), rest.FirstOrDefault());
+    Console.WriteLine("ready");
+    // Stops when the driver closes stdin (or on Ctrl-C).
+    await Console.In.ReadToEndAsync();
+    return 0;
+}
+
+var seconds = args is ["--seconds", var s] ? double.Parse(s, CultureInfo.InvariantCulture) : 10;
+var rows = new List<(string Name, LoadResult Result)>();
+
+async Task<LoadResult> Measure(string name, string server, string? option, Func<int, LoadOptions> options)
+{
+    var port = FreePort();
+    using var child = Process.Start(new ProcessStartInfo("dotnet", [typeof(Servers).Assembly.Location, "serve", server, port.ToString(), .. option is null ? Array.Empty<string>() : [option]])
+    {
+        RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
+    })!;
+    try
+    {
+        while (await child.StandardOutput.ReadLineAsync() is { } line && line != "ready") { }
+        // A short warm-up (JIT, connection pools), then the measured run.
+        await LoadRun.RunAsync(options(port) with { Duration = TimeSpan.FromSeconds(2), Requests = null, JsonFile = null, HtmlFile = null }, TextWriter.Null);
+        var result = await LoadRun.RunAsync(options(port), TextWriter.Null);
+        rows.Add((name, result));
+        Console.WriteLine($"{name,-44} {result.RatePerSecond,10:0}/s  p50 {result.PercentileMs(50),7:0.000}  p99 {result.PercentileMs(99),7:0.000}  p99.9 {result.PercentileMs(99.9),7:0.000} ms  answered {result.Answered}/{result.Requests}");
+        foreach (var f in result.Failures.Distinct()) Console.WriteLine($"  failure: {f}");
+        return result;
+    }
+    finally
+    {
+        child.StandardInput.Close();
+        if (!child.WaitForExit(10_000)) child.Kill(entireProcessTree: true);
+    }
+}
+
+LoadOptions Load(int port, LoadScenario scenario, int peers = 8, int outstanding = 64, double? rate = null, long ues = 10_000) => new()
+{
+    Target = new IPEndPoint(IPAddress.Loopback, port),
+    OriginHost = "load.bench.localdomain",
+    OriginRealm = Servers.Realm,
+    DestinationRealm = Servers.Realm,
+    DestinationHost = Servers.Host,
+    Peers = peers,
+    Outstanding = outstanding,
+    Duration = TimeSpan.FromSeconds(seconds),
+    Scenario = scenario,
+    Ues = ues,
+    Rate = rate,
+    Quiet = true,
+};
+
+Console.WriteLine($"akka-diameter bench: {Environment.ProcessorCount} cores, {seconds} s per run, load --peers 8 --outstanding 64 unless said");
+var echo = await Measure("Akka.Streams TCP echo of the ULR frames", "echo", null, p => Load(p, LoadScenario.Ulr));
+var node = await Measure("node, trivial ULA handler", "node", null, p => Load(p, LoadScenario.Ulr));
+var hssUlr = await Measure("HSS, ULR (SQLite, Subscription-Data)", "hss", "10000", p => Load(p, LoadScenario.Ulr));
+var hssAir = await Measure("HSS, AIR (MILENAGE, 1 vector)", "hss", "10000", p => Load(p, LoadScenario.Air));
+var half = node.RatePerSecond / 2;
+var open = await Measure($"node, open loop at {half:0}/s (half the max)", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
+
+Console.WriteLine();
+Console.WriteLine($"node / echo              {node.RatePerSecond / echo.RatePerSecond,6:0.00}   (target >= 0.70)");
+Console.WriteLine($"HSS ULR answers/s        {hssUlr.RatePerSecond,8:0}   (target >= 30000)");
+Console.WriteLine($"HSS AIR answers/s        {hssAir.RatePerSecond,8:0}   (target >= 15000)");
+Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms)");
+Console.WriteLine($"node / freeDiameter      {node.RatePerSecond / 15000,6:0.00}   (freeDiameter 1.2.1: about 15k/s on this machine, from the issue; target >= 5)");
+return rows.All(r => r.Result.AllAnswered) ? 0 : 3;
+
+static int FreePort()
+{
+    var l = new TcpListener(IPAddress.Loopback, 0);
+    l.Start();
+    var port = ((IPEndPoint)l.LocalEndpoint).Port;
+    l.Stop();
+    return port;
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using AkkaDiameter.Applications;
+using AkkaDiameter.Protocol;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.S6a.Hss;
+using AkkaDiameter.Settings;
+
+namespace AkkaDiameter.Bench;
+
+/// <summary>The servers the load is measured against, each run in its own process by <c>serve KIND PORT</c>.</summary>
+internal static class Servers
+{
+    public const string Realm = "bench.localdomain";
+    public const string Host = "hss.bench.localdomain";
+
+    private const string Quiet = "akka.loglevel = WARNING\nakka.log-dead-letters = off\nakka.log-dead-letters-during-shutdown = off";
+
+    /// <summary>Starts the server and returns when it listens.</summary>
+    public static async Task<IAsyncDisposable> StartAsync(string kind, int port, string? option)
+    {
+        return kind switch
+        {
+            "echo" => await EchoAsync(port),
+            "node" => await NodeAsync(port, option),
+            "hss" => await HssAsync(port, int.Parse(option ?? "10000")),
+            _ => throw new ArgumentException($"unknown server '{kind}': echo, node or hss"),
+        };
+    }
+
+    private sealed class Stopper(Func<Task> stop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await stop();
+    }
+
+    /// <summary>The ceiling: an Akka.Streams TCP server that frames Diameter messages by their length and answers each
+    /// with the same bytes with the R bit cleared (CER with a real CEA), writes batched as the node batches them. No
+    /// decoding, no actors per message.</summary>
+    private static async Task<IAsyncDisposable> EchoAsync(int port)
+    {
+        var system = ActorSystem.Create("echo", Quiet);
+        var materializer = system.Materializer();
+        var cea = (byte[] cer) => DiameterMessage.Decode(cer).CreateAnswer().Add("Result-Code", ResultCodes.Success)
+            .Add("Origin-Host", Host).Add("Origin-Realm", Realm).Add("Host-IP-Address", IPAddress.Loopback).Add("Vendor-Id", 0u)
+            .Add("Product-Name", "echo").AddGroup("Vendor-Specific-Application-Id", g => g.Add("Vendor-Id", 10415u).Add("Auth-Application-Id", 16777251u))
+            .Encode();
+        var handler = Flow.Create<ByteString>()
+            // The Message Length (RFC 6733 §3) counts the whole message, header included.
+            .Via(Framing.LengthField(3, 1, 1 << 24, ByteOrder.BigEndian, (_, length) => length))
+            .Select(frame =>
+            {
+                var bytes = frame.ToArray();
+                if ((bytes[4] & 0x80) != 0 && bytes[5] == 0 && bytes[6] == 1 && bytes[7] == 1) return ByteString.FromBytes(cea(bytes));   // 257
+                bytes[4] &= 0x7F;
+                return ByteString.FromBytes(bytes);
+            })
+            .BatchWeighted(64 * 1024, b => b.Count, b => b, (acc, b) => acc.Concat(b));
+        var binding = await system.TcpStream().Bind("127.0.0.1", port)
+            .To(Sink.ForEach<Akka.Streams.Dsl.Tcp.IncomingConnection>(c => c.HandleWith(handler, materializer)))
+            .Run(materializer);
+        return new Stopper(async () =>
+        {
+            await binding.Unbind();
+            await system.Terminate();
+        });
+    }
+
+    /// <summary>ULA 2001 with Auth-Session-State: the node's overhead and nothing else.</summary>
+    private sealed class UlaHandler : DiameterRequestHandler
+    {
+        protected override void Handle(IncomingRequest r) => r.Reply(r.CreateAnswer().Add("Auth-Session-State", 1));
+    }
+
+    private static string NodeConfig(int port, string? extra) => $$"""
+        {{Quiet}}
+        akka.diameter {
+          node { origin-host = "{{Host}}", origin-realm = "{{Realm}}" }
+          listen = [ { address = "127.0.0.1", port = {{port}} } ]
+          applications = [ { vendor-id = 10415, auth-application-id = 16777251 } ]
+          accept-unknown-peers = true
+          {{extra}}
+        }
+        """;
+
+    private static async Task<IAsyncDisposable> NodeAsync(int port, string? extra)
+    {
+        var config = ConfigurationFactory.ParseString(NodeConfig(port, extra));
+        var system = ActorSystem.Create("node", config);
+        var handlers = new DiameterHandlers();
+        foreach (var c in new[] { "ULR", "AIR", "NOR", "PUR" }) handlers.Add<UlaHandler>(c);
+        var node = await DiameterNode.StartAsync(system, DiameterSettings.Create(config), DiameterDictionary.Default, "node", handlers);
+        return new Stopper(async () =>
+        {
+            await node.StopAsync();
+            await system.Terminate();
+        });
+    }
+
+    /// <summary>The full HSS: SQLite store (a temporary file), <paramref name="ues"/> subscribers from 001010000000001.</summary>
+    private static async Task<IAsyncDisposable> HssAsync(int port, int ues)
+    {
+        var db = Path.Combine(Path.GetTempPath(), $"akkadiameter-bench-{Environment.ProcessId}.db");
+        var config = ConfigurationFactory.ParseString(NodeConfig(port, $$"""
+            hss {
+              database = "{{db}}"
+              subscribers = [ { imsi = "001010000000001", count = {{ues}}, k = "465b5ce8b199b49faa5f0a2ee238a6bc",
+                opc = "cd63cb71954a9f4e48a5994e37a02baf", msisdn = "5511900000001", apns = [ { name = "internet" }, { name = "ims", qci = 5 } ] } ]
+            }
+            """));
+        var system = ActorSystem.Create("hss", config);
+        var hss = await HssNode.StartAsync(system, config);
+        return new Stopper(async () =>
+        {
+            await hss.DisposeAsync();
+            await system.Terminate();
+            foreach (var f in new[] { db, db + "-wal", db + "-shm" }) File.Delete(f);
+        });
+    }
+}
