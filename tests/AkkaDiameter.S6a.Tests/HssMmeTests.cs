@@ -376,6 +376,24 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
         Assert.IsType<MmeProtocol.NoUe>(await mme.Actor.Ask<object>(new MmeProtocol.GetUe("001010000000001"), AskTimeout));
     }
 
+    [Fact]
+    public async Task The_stores_cache_sees_a_change_another_process_wrote_and_SQNs_stay_increasing()
+    {
+        var hss = await Hss();
+        const string imsi = "001010000000001";
+        Assert.Equal("5511900000001", hss.Store.Find(imsi)!.Msisdn);      // now cached
+        using (var other = SubscriberStore.Open(_db))                       // what `hss provision` does
+            other.Upsert(other.Find(imsi)! with { Msisdn = "5511999999999" });
+        // PRAGMA data_version tells the HSS's connection; the cache is checked against it every 100 ms.
+        await AwaitAssertAsync(() => Assert.Equal("5511999999999", hss.Store.Find(imsi)!.Msisdn), TimeSpan.FromSeconds(5));
+        // SQNs taken through the cache are written through.
+        var first = hss.Store.TakeSqns(imsi, 2)!;
+        var next = hss.Store.TakeSqns(imsi, 1)!;
+        Assert.True(next[0] > first[1]);
+        using var reopened = SubscriberStore.Open(_db);
+        Assert.Equal(next[0], reopened.Find(imsi)!.Sqn);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     async Task IAsyncLifetime.DisposeAsync()

@@ -112,9 +112,17 @@ public sealed class HssHandler : DiameterRequestHandler
         var flags = (UlrFlags)(r.Request.FindUInt32("ULR-Flags") ?? 0);
         var answer = r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED")
             .Add("ULA-Flags", (uint)UlaFlags.SeparationIndication);
-        if (!flags.HasFlag(UlrFlags.SkipSubscriberData)) answer.AddGroup("Subscription-Data", SubscriptionData.Of(subscriber).WriteTo);
+        if (!flags.HasFlag(UlrFlags.SkipSubscriberData)) answer.Add(SubscriptionDataAvp(subscriber));
         r.Reply(answer);
     }
+
+    // The Subscription-Data AVP of a subscriber, built once per stored version of it (a changed subscriber is a new
+    // record, so the entry goes with the old one): building it was a third of a ULR's cost.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Subscriber, Avp> SubscriptionDataAvps = new();
+
+    private static Avp SubscriptionDataAvp(Subscriber subscriber) => SubscriptionDataAvps.GetValue(subscriber, s =>
+        new DiameterMessage(316, S6aMessages.ApplicationId, Protocol.Wire.CommandFlags.None)
+            .AddGroup("Subscription-Data", SubscriptionData.Of(s).WriteTo).Avps[0]);
 
     private void PurgeUe(IncomingRequest r, string imsi)
     {

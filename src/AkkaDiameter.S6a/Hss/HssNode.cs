@@ -38,7 +38,12 @@ public sealed class HssNode : IAsyncDisposable
         foreach (var s in settings.Subscribers) store.Upsert(s);
         var context = new HssContext(store);
         var handlers = new DiameterHandlers();
-        foreach (var c in Commands) handlers.Add(c, Props.Create(() => new HssHandler(context)));
+        // Handlers keep no state of their own (the store is shared and thread-safe): one per core per command, so
+        // MILENAGE and encoding run in parallel while the store serialises only its own calls.
+        // A failing handler is restarted on its own, answering its request 5012 (DiameterRequestHandler.PreRestart).
+        var pool = new Akka.Routing.RoundRobinPool(Math.Max(1, Environment.ProcessorCount))
+            .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Restart));
+        foreach (var c in Commands) handlers.Add(c, Props.Create(() => new HssHandler(context)).WithRouter(pool));
         DiameterNode node;
         try { node = await DiameterNode.StartAsync(system, diameter, DiameterDictionary.Default, name, handlers); }
         catch

@@ -13,8 +13,16 @@ namespace AkkaDiameter.S6a.Hss;
 public sealed class SubscriberStore : IDisposable
 {
     private const int SchemaVersion = 2;
+    private const int MaxCached = 200_000;
     private readonly SqliteConnection _db;
     private readonly object _lock = new();
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    // Read-through caches of what every AIR and ULR reads. Another process writing the same file (hss provision)
+    // changes PRAGMA data_version, which empties them; this connection's own writes keep them current.
+    private readonly Dictionary<string, Subscriber?> _subscribers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Registration?> _registrations = new(StringComparer.Ordinal);
+    private long _dataVersion = -1;
+    private long _revalidatedAt = long.MinValue;
 
     private SubscriberStore(SqliteConnection db) => _db = db;
 
@@ -72,12 +80,12 @@ public sealed class SubscriberStore : IDisposable
         {
             using var tx = _db.BeginTransaction();
             var before = FindLocked(s.Imsi, tx);
-            using (var cmd = Command("""
+            {
+                var cmd = Command("""
                 INSERT INTO subscriber (imsi, k, opc, amf, sqn, msisdn, profile) VALUES ($imsi, $k, $opc, $amf, $sqn, $msisdn, $profile)
                 ON CONFLICT(imsi) DO UPDATE SET k = excluded.k, opc = excluded.opc, amf = excluded.amf,
                   sqn = MAX(subscriber.sqn, excluded.sqn), msisdn = excluded.msisdn, profile = excluded.profile
-                """, tx))
-            {
+                """, tx);
                 cmd.Parameters.AddWithValue("$imsi", s.Imsi);
                 cmd.Parameters.AddWithValue("$k", s.K);
                 cmd.Parameters.AddWithValue("$opc", s.Opc);
@@ -87,6 +95,7 @@ public sealed class SubscriberStore : IDisposable
                 cmd.Parameters.AddWithValue("$profile", JsonSerializer.Serialize(Profile.Of(s)));
                 cmd.ExecuteNonQuery();
             }
+            _subscribers.Remove(s.Imsi);
             if (before is null) { tx.Commit(); return new ProvisioningResult(ProvisioningOutcome.Added, []); }
             if (!ProfileChanged(before, s)) { tx.Commit(); return new ProvisioningResult(ProvisioningOutcome.Unchanged, []); }
             var registration = RegistrationLocked(s.Imsi, tx);
@@ -141,7 +150,7 @@ public sealed class SubscriberStore : IDisposable
     {
         lock (_lock)
         {
-            using var cmd = Command("SELECT imsi, mme_host, mme_realm FROM registration WHERE purged = 0");
+            var cmd = Command("SELECT imsi, mme_host, mme_realm FROM registration WHERE purged = 0");
             using var r = cmd.ExecuteReader();
             var mmes = new List<(string, string)>();
             while (r.Read())
@@ -156,7 +165,7 @@ public sealed class SubscriberStore : IDisposable
     {
         lock (_lock)
         {
-            using var cmd = Command("""
+            var cmd = Command("""
                 SELECT id, kind, imsi, mme_host, mme_realm, detail, attempts FROM notification
                 WHERE not_before <= $now ORDER BY id LIMIT $limit
                 """);
@@ -204,7 +213,33 @@ public sealed class SubscriberStore : IDisposable
     /// <summary>The subscriber, or null for an unknown IMSI.</summary>
     public Subscriber? Find(string imsi)
     {
-        lock (_lock) return FindLocked(imsi);
+        lock (_lock)
+        {
+            Revalidate();
+            if (_subscribers.TryGetValue(imsi, out var cached)) return cached;
+            var s = FindLocked(imsi);
+            Cache(_subscribers, imsi, s);
+            return s;
+        }
+    }
+
+    // At most every 100 ms: another process's change shows within that (its notifications are read every second).
+    private void Revalidate()
+    {
+        var now = Environment.TickCount64;
+        if (now - _revalidatedAt < 100) return;
+        _revalidatedAt = now;
+        var version = (long)Scalar("PRAGMA data_version")!;
+        if (version == _dataVersion) return;
+        _dataVersion = version;
+        _subscribers.Clear();
+        _registrations.Clear();
+    }
+
+    private static void Cache<T>(Dictionary<string, T> cache, string imsi, T value)
+    {
+        if (cache.Count >= MaxCached) cache.Clear();
+        cache[imsi] = value;
     }
 
     /// <summary>Every subscriber, by IMSI.</summary>
@@ -212,7 +247,7 @@ public sealed class SubscriberStore : IDisposable
     {
         lock (_lock)
         {
-            using var cmd = Command("SELECT imsi, k, opc, amf, sqn, msisdn, profile FROM subscriber ORDER BY imsi");
+            var cmd = Command("SELECT imsi, k, opc, amf, sqn, msisdn, profile FROM subscriber ORDER BY imsi");
             using var r = cmd.ExecuteReader();
             var list = new List<Subscriber>();
             while (r.Read()) list.Add(Read(r));
@@ -227,8 +262,12 @@ public sealed class SubscriberStore : IDisposable
     {
         lock (_lock)
         {
+            Revalidate();
             using var tx = _db.BeginTransaction();
-            var current = Scalar("SELECT sqn FROM subscriber WHERE imsi = $imsi", ("$imsi", imsi), tx);
+            // The cached subscriber's SQN is current: every SQN change goes through this connection or empties the cache.
+            var current = _subscribers.TryGetValue(imsi, out var known) && known is not null
+                ? (long)known.Sqn
+                : Scalar("SELECT sqn FROM subscriber WHERE imsi = $imsi", ("$imsi", imsi), tx);
             if (current is null) return null;
             var sqn = resyncFrom ?? (ulong)(long)current;
             var taken = new List<ulong>(count);
@@ -239,6 +278,7 @@ public sealed class SubscriberStore : IDisposable
             }
             Execute("UPDATE subscriber SET sqn = $sqn WHERE imsi = $imsi", tx, ("$sqn", (long)sqn), ("$imsi", imsi));
             tx.Commit();
+            if (_subscribers.TryGetValue(imsi, out var cached) && cached is not null) _subscribers[imsi] = cached with { Sqn = sqn };
             return taken;
         }
     }
@@ -251,6 +291,12 @@ public sealed class SubscriberStore : IDisposable
     {
         lock (_lock)
         {
+            Revalidate();
+            // The same MME registering again, with nothing queued for the subscriber: nothing to write.
+            if ((_registrations.TryGetValue(imsi, out var known) ? known : null) is { Purged: false } same
+                && string.Equals(same.MmeHost, mmeHost, StringComparison.OrdinalIgnoreCase) && same.MmeRealm == mmeRealm
+                && Scalar("SELECT EXISTS (SELECT 1 FROM notification WHERE imsi = $imsi)", ("$imsi", imsi)) is 0L)
+                return null;
             using var tx = _db.BeginTransaction();
             var previous = RegistrationLocked(imsi, tx);
             Execute("""
@@ -269,6 +315,7 @@ public sealed class SubscriberStore : IDisposable
                 Queue(tx, NotificationKind.CancelLocation, imsi, replaced.MmeHost, replaced.MmeRealm,
                     new NotificationDetail { CancellationType = CancellationType.MmeUpdateProcedure });
             tx.Commit();
+            Cache(_registrations, imsi, new Registration(imsi, mmeHost, mmeRealm, false, DateTimeOffset.UtcNow));
             return replaced;
         }
     }
@@ -279,6 +326,7 @@ public sealed class SubscriberStore : IDisposable
     {
         lock (_lock)
         {
+            _registrations.Remove(imsi);
             return Execute("UPDATE registration SET purged = 1 WHERE imsi = $imsi AND mme_host = $host COLLATE NOCASE", null,
                 ("$imsi", imsi), ("$host", mmeHost)) > 0;
         }
@@ -287,18 +335,29 @@ public sealed class SubscriberStore : IDisposable
     /// <summary>Forgets a registration (after a successful CLR to that MME, or for tests).</summary>
     public void Deregister(string imsi, string mmeHost)
     {
-        lock (_lock) Execute("DELETE FROM registration WHERE imsi = $imsi AND mme_host = $host COLLATE NOCASE", null, ("$imsi", imsi), ("$host", mmeHost));
+        lock (_lock)
+        {
+            _registrations.Remove(imsi);
+            Execute("DELETE FROM registration WHERE imsi = $imsi AND mme_host = $host COLLATE NOCASE", null, ("$imsi", imsi), ("$host", mmeHost));
+        }
     }
 
     /// <summary>The subscriber's registration, or null.</summary>
     public Registration? FindRegistration(string imsi)
     {
-        lock (_lock) return RegistrationLocked(imsi, null);
+        lock (_lock)
+        {
+            Revalidate();
+            if (_registrations.TryGetValue(imsi, out var cached)) return cached;
+            var r = RegistrationLocked(imsi, null);
+            Cache(_registrations, imsi, r);
+            return r;
+        }
     }
 
     private Registration? RegistrationLocked(string imsi, SqliteTransaction? tx)
     {
-        using var cmd = Command("SELECT mme_host, mme_realm, purged, since FROM registration WHERE imsi = $imsi", tx);
+        var cmd = Command("SELECT mme_host, mme_realm, purged, since FROM registration WHERE imsi = $imsi", tx);
         cmd.Parameters.AddWithValue("$imsi", imsi);
         using var r = cmd.ExecuteReader();
         return r.Read() ? new Registration(imsi, r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, DateTimeOffset.Parse(r.GetString(3))) : null;
@@ -306,7 +365,7 @@ public sealed class SubscriberStore : IDisposable
 
     private Subscriber? FindLocked(string imsi, SqliteTransaction? tx = null)
     {
-        using var cmd = Command("SELECT imsi, k, opc, amf, sqn, msisdn, profile FROM subscriber WHERE imsi = $imsi", tx);
+        var cmd = Command("SELECT imsi, k, opc, amf, sqn, msisdn, profile FROM subscriber WHERE imsi = $imsi", tx);
         cmd.Parameters.AddWithValue("$imsi", imsi);
         using var r = cmd.ExecuteReader();
         return r.Read() ? Read(r) : null;
@@ -327,24 +386,31 @@ public sealed class SubscriberStore : IDisposable
             new(s.Apns.ToList(), s.AmbrUl, s.AmbrDl, s.AccessRestrictions, s.RoamingAllowed, s.HomePlmn, s.EpsSubscription);
     }
 
+    // Statements are prepared once and kept (one connection, used under the lock): preparing the SQL again on
+    // every request cost more than running it.
     private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
     {
-        var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = _db.CreateCommand();
+            cmd.CommandText = sql;
+            _commands[sql] = cmd;
+        }
+        cmd.Parameters.Clear();
         cmd.Transaction = tx;
         return cmd;
     }
 
     private int Execute(string sql, SqliteTransaction? tx = null, params (string Name, object Value)[] args)
     {
-        using var cmd = Command(sql, tx);
+        var cmd = Command(sql, tx);
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
         return cmd.ExecuteNonQuery();
     }
 
     private object? Scalar(string sql, (string Name, object Value)? arg = null, SqliteTransaction? tx = null)
     {
-        using var cmd = Command(sql, tx);
+        var cmd = Command(sql, tx);
         if (arg is { } a) cmd.Parameters.AddWithValue(a.Name, a.Value);
         return cmd.ExecuteScalar();
     }
@@ -352,7 +418,12 @@ public sealed class SubscriberStore : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        lock (_lock) _db.Dispose();
+        lock (_lock)
+        {
+            foreach (var cmd in _commands.Values) cmd.Dispose();
+            _commands.Clear();
+            _db.Dispose();
+        }
     }
 }
 
