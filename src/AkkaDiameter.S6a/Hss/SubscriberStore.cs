@@ -22,7 +22,7 @@ public sealed class SubscriberStore : IDisposable
     private readonly Dictionary<string, Subscriber?> _subscribers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Registration?> _registrations = new(StringComparer.Ordinal);
     private long _dataVersion = -1;
-    private long _revalidatedAt = long.MinValue;
+    private long _revalidatedAt = -1_000;
 
     private SubscriberStore(SqliteConnection db) => _db = db;
 
