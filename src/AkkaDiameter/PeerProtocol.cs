@@ -90,6 +90,11 @@ public sealed record WatchdogStateChanged(string Peer, WatchdogState From, Watch
 public sealed record PeerStatus(string OriginHost, string Realm, PeerState State, WatchdogState Watchdog,
     IReadOnlyList<uint> Applications, EndPoint? Remote, int PendingRequests)
 {
+    /// <summary>Requests from the peer in process (handed to a handler or relayed, not yet answered).</summary>
+    public int InboundRequests { get; init; }
+    /// <summary>Requests from the peer refused by the overload bounds since the node started.</summary>
+    public long RefusedOverload { get; init; }
+
     /// <summary>The RFC name of <see cref="State"/> (<c>I-Open</c>).</summary>
     public string StateName => State.RfcName();
     /// <summary>Open and the watchdog says the connection answers: requests may be sent.</summary>

@@ -57,6 +57,9 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private readonly IActorRef _router;
     private readonly RoutingTable _routing;
     private readonly Dictionary<uint, (DiameterMessage Request, long Deadline)> _inbound = [];
+    private readonly InboundLoad _load;
+    private long _refusedOverload;
+    private long _overloadLoggedAt = long.MinValue / 2;
     private readonly PeerSettings? _configured;
     private readonly string _peerHost;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -89,13 +92,16 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     /// DIAMETER_COMMAND_UNSUPPORTED 3001. <paramref name="router"/> takes requests that are not for this node.</summary>
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
         PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef? dispatcher = null, IActorRef? router = null,
-        RoutingTable? routing = null) =>
+        RoutingTable? routing = null, InboundLoad? load = null) =>
         Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect,
-            dispatcher ?? ActorRefs.Nobody, router ?? ActorRefs.Nobody, routing ?? new RoutingTable(settings, null)));
+            dispatcher ?? ActorRefs.Nobody, router ?? ActorRefs.Nobody, routing ?? new RoutingTable(settings, null),
+            load ?? new InboundLoad(settings.MaxPendingRequests)));
 
     public PeerActor(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
-        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher, IActorRef router, RoutingTable routing)
+        PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher, IActorRef router, RoutingTable routing,
+        InboundLoad load)
     {
+        _load = load;
         _dispatcher = dispatcher;
         _router = router;
         _routing = routing;
@@ -540,32 +546,62 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             Write(_open!, LocalError(request, ResultCodes.ApplicationUnsupported, $"application {request.ApplicationId} was not agreed with {_peerHost}"));
             return;
         }
+        if (!Admit(request)) return;
         if (!_router.IsNobody() && !_routing.IsLocal(request))
         {
             // Not for this node: the router relays, redirects or refuses it. Only the header and the routing AVPs
             // are read, so applications without a dictionary are relayed too. The deadline covers the outbound one.
-            _inbound[request.HopByHopId] = (request, Environment.TickCount64 + 2 * (long)_settings.RequestTimeout.TotalMilliseconds);
+            Track(request, 2 * (long)_settings.RequestTimeout.TotalMilliseconds);
             _router.Tell(new RelayRequest(request, _peerHost, Self));
             return;
         }
         if (request.Validate() is { } invalid)
         {
+            _load.Release();
             Write(_open!, request.CreateErrorAnswer(invalid, _settings.OriginHost, _settings.OriginRealm));
             return;
         }
         if (_dispatcher.IsNobody())
         {
+            _load.Release();
             Write(_open!, LocalError(request, ResultCodes.CommandUnsupported, ErrorAnswers.NoHandler(request)));
             return;
         }
-        _inbound[request.HopByHopId] = (request, Environment.TickCount64 + (long)_settings.RequestTimeout.TotalMilliseconds);
+        Track(request, (long)_settings.RequestTimeout.TotalMilliseconds);
         _dispatcher.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm));
+    }
+
+    /// <summary>RFC 6733 §7.1.3: past <c>max-pending-requests</c> (node) or <c>max-pending-requests-per-peer</c> the
+    /// request is answered at once with the overload policy's Result-Code (3004 DIAMETER_TOO_BUSY by default) rather
+    /// than queued without limit. A place taken here is given back when the request leaves <c>_inbound</c>.</summary>
+    private bool Admit(DiameterMessage request)
+    {
+        if (_inbound.Count < _settings.MaxPendingRequestsPerPeer && _load.TryAcquire()) return true;
+        _refusedOverload++;
+        var now = Environment.TickCount64;
+        if (now - _overloadLoggedAt >= 1000)
+        {
+            _overloadLoggedAt = now;
+            _log.Warning("Overloaded: {0} from {1} refused {2} ({3} in process from this peer, {4} in the node; {5} refused so far)",
+                request.CommandName, _peerHost, _settings.OverloadResultCode, _inbound.Count, _load.Count, _refusedOverload);
+        }
+        Write(_open!, LocalError(request, _settings.OverloadResultCode,
+            $"overloaded: {_load.Count} requests in process (max-pending-requests {_settings.MaxPendingRequests}, per peer {_settings.MaxPendingRequestsPerPeer})"));
+        return false;
+    }
+
+    // A peer reusing a Hop-by-Hop still in process replaces the entry: its place is given back, not leaked.
+    private void Track(DiameterMessage request, long timeoutMs)
+    {
+        if (_inbound.ContainsKey(request.HopByHopId)) _load.Release();
+        _inbound[request.HopByHopId] = (request, Environment.TickCount64 + timeoutMs);
     }
 
     private void OnHandlerAnswer(HandlerAnswer a)
     {
         var answer = a.Answer;
-        if (!_inbound.Remove(answer.HopByHopId, out var entry) || entry.Request.EndToEndId != answer.EndToEndId)
+        if (_inbound.Remove(answer.HopByHopId, out var entry)) _load.Release();
+        if (entry.Request is null || entry.Request.EndToEndId != answer.EndToEndId)
         {
             _log.Warning("Dropped {0} for {1}: no request from it waits for hop-by-hop 0x{2:X8} (answered at its deadline, or the connection is gone)",
                 answer, _peerHost, answer.HopByHopId);
@@ -745,6 +781,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             WatchdogChanged(before);
         }
         FailPending($"connection to {_peerHost} closed: {reason}");
+        _load.Release(_inbound.Count);
         _inbound.Clear();   // the peer that asked is gone; late handler answers are dropped
         To(PeerState.Closed, reason);
         foreach (var w in _disconnectWaiters) w.Tell(new PeerCommands.Disconnected(_peerHost));
@@ -776,6 +813,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             foreach (var (hopByHop, entry) in _inbound.Where(kv => kv.Value.Deadline <= now).ToList())
             {
                 _inbound.Remove(hopByHop);
+                _load.Release();
                 if (_open is not null)
                     Write(_open, LocalError(entry.Request, ResultCodes.UnableToComply,
                         $"no answer from the {entry.Request.CommandName} handler within {_settings.RequestTimeout.TotalSeconds:0.###} s"));
@@ -830,7 +868,11 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         });
 
     private PeerStatus Status() => new(_peerHost, _peerRealm, _state, _watchdog.State,
-        _state.IsOpen() ? _common.Order().ToList() : [], _open?.Remote, _pending.Count);
+        _state.IsOpen() ? _common.Order().ToList() : [], _open?.Remote, _pending.Count)
+    {
+        InboundRequests = _inbound.Count,
+        RefusedOverload = _refusedOverload,
+    };
 
     /// <summary>The peer table and the router hear every change directly from the peer, before anyone who asks the
     /// peer's status hears the answer: a caller that saw the peer open and then sends a request finds the router

@@ -40,6 +40,8 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private IActorRef? _shutdownReplyTo;
     private bool _shuttingDown;
     private int _dynamic;
+    // One bound for all the node's peers (max-pending-requests).
+    private readonly InboundLoad _load;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -56,6 +58,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
         _settings = settings;
         _dictionary = dictionary;
         _connect = connect;
+        _load = new InboundLoad(settings.MaxPendingRequests);
 
         Receive<PeerActor.StatusUpdate>(u =>
         {
@@ -137,7 +140,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private IActorRef AddPeer(string host, string realm, PeerSettings? configured)
     {
         var name = configured is not null ? $"peer-{host}" : $"peer-{host}-{++_dynamic}";
-        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing), Uri.EscapeDataString(name));
+        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing, _load), Uri.EscapeDataString(name));
         Context.Watch(actor);
         _peers[host] = actor;
         _router.Tell(new Routing.PeerAdded(host, realm, actor));

@@ -123,6 +123,12 @@ public sealed record DiameterSettings
     public bool LogMessages { get; init; }
     /// <summary>A session actor with no request for this long stops.</summary>
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Requests from peers in process at once, node-wide; past it the overload policy answers.</summary>
+    public int MaxPendingRequests { get; init; } = 10_000;
+    /// <summary>The same bound per peer.</summary>
+    public int MaxPendingRequestsPerPeer { get; init; } = 5_000;
+    /// <summary>The Result-Code refused requests get: 3004 (too-busy) or 5012 (unable-to-comply).</summary>
+    public uint OverloadResultCode { get; init; } = 3004;
     /// <summary>Session actors also for NO_STATE_MAINTAINED requests (off: they go straight to their handler).</summary>
     public bool StatelessSessionActors { get; init; }
 
@@ -228,6 +234,14 @@ public sealed record DiameterSettings
             LogMessages = Bool(c, "log-messages", $"{P}.log-messages"),
             SessionIdleTimeout = Duration(c, "session-idle-timeout", $"{P}.session-idle-timeout", TimeSpan.FromMilliseconds(10)),
             StatelessSessionActors = Bool(c, "stateless-session-actors", $"{P}.stateless-session-actors"),
+            MaxPendingRequests = (int)Size(c, "max-pending-requests", $"{P}.max-pending-requests", 1, 10_000_000),
+            MaxPendingRequestsPerPeer = (int)Size(c, "max-pending-requests-per-peer", $"{P}.max-pending-requests-per-peer", 1, 10_000_000),
+            OverloadResultCode = c.GetString("overload-policy") switch
+            {
+                "too-busy" => 3004u,
+                "unable-to-comply" => 5012u,
+                var other => throw new DiameterConfigurationException($"{P}.overload-policy", $"'{other}' is not too-busy or unable-to-comply"),
+            },
         }.Checked();
     }
 

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using Akka.TestKit.Xunit2;
+using AkkaDiameter.Applications;
+using AkkaDiameter.Protocol;
+using AkkaDiameter.Protocol.Dictionary;
+using AkkaDiameter.Protocol.Wire;
+using AkkaDiameter.Settings;
+using Xunit;
+using static AkkaDiameter.Tests.TestNodes;
+
+namespace AkkaDiameter.Tests;
+
+/// <summary>Past its bounds the node answers at once (RFC 6733 §7.1.3 DIAMETER_TOO_BUSY, or 5012 by policy) instead
+/// of queueing without limit; places come back as requests are answered.</summary>
+public sealed class OverloadTests() : TestKit("akka.loglevel = WARNING")
+{
+    /// <summary>Holds every request until the test answers it.</summary>
+    private sealed class HoldingHandler : DiameterRequestHandler
+    {
+        public static readonly ConcurrentDictionary<string, ConcurrentQueue<IncomingRequest>> Held = new();
+
+        protected override void Handle(IncomingRequest r) =>
+            Held.GetOrAdd(r.Request.GetString("Destination-Realm"), _ => new()).Enqueue(r);
+    }
+
+    private static DiameterMessage Ulr(string imsi) => DiameterMessage.CreateRequest("ULR")
+        .Add("Session-Id", $"{Mme};1;{imsi}").Add("Auth-Session-State", "NO_STATE_MAINTAINED").Add("Destination-Realm", Realm)
+        .Add("User-Name", imsi).Add("RAT-Type", "EUTRAN").Add("ULR-Flags", 34u).Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
+
+    private async Task<(DiameterNode Hss, DiameterNode Mme)> Nodes(string overload)
+    {
+        var port = FreePort();
+        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, port, Peer(Mme, 1, connect: false), overload),
+            DiameterDictionary.Default, "hss", new DiameterHandlers().Add<HoldingHandler>("ULR"));
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, port, connect: true)), DiameterDictionary.Default, "mme");
+        await mme.WaitUntilOpenAsync(Hss, TimeSpan.FromSeconds(10));
+        return (hss, mme);
+    }
+
+    private async Task<List<IncomingRequest>> AwaitHeld(int count)
+    {
+        var held = HoldingHandler.Held.GetOrAdd(Realm, _ => new());
+        await AwaitConditionAsync(() => Task.FromResult(held.Count >= count), TimeSpan.FromSeconds(10));
+        var list = new List<IncomingRequest>();
+        while (held.TryDequeue(out var r)) list.Add(r);
+        return list;
+    }
+
+    [Theory]
+    [InlineData("max-pending-requests = 5", 3004u)]
+    [InlineData("max-pending-requests-per-peer = 5", 3004u)]
+    [InlineData("max-pending-requests = 5\noverload-policy = unable-to-comply", 5012u)]
+    public async Task Requests_past_the_bound_are_answered_at_once_and_places_come_back_as_answers_go_out(string overload, uint refusedWith)
+    {
+        HoldingHandler.Held.Clear();
+        var (hss, mme) = await Nodes(overload);
+        var answers = Enumerable.Range(0, 8).Select(i => mme.SendAsync(Hss, Ulr($"00101000000000{i}"))).ToList();
+
+        // Five are held by the handler; three are refused at once, with the E bit for 3004 (§7.2) and the reason.
+        var held = await AwaitHeld(5);
+        await AwaitConditionAsync(() => Task.FromResult(answers.Count(a => a.IsCompleted) >= 3), TimeSpan.FromSeconds(10));
+        var refused = answers.Where(a => a.IsCompleted).Select(a => a.Result).ToList();
+        Assert.Equal(3, refused.Count);
+        Assert.All(refused, m =>
+        {
+            Assert.Equal(refusedWith, m.ResultCode);
+            Assert.Equal(refusedWith == 3004, m.Flags.HasFlag(CommandFlags.Error));
+            Assert.Contains("overloaded", m.GetString("Error-Message"));
+        });
+        Assert.Equal(3, (await hss.GetPeerStatusAsync(Mme)).RefusedOverload);
+        Assert.Equal(5, (await hss.GetPeerStatusAsync(Mme)).InboundRequests);
+
+        // Answering the held ones gives their places back: the next request is served.
+        foreach (var r in held) r.Reply(r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED"));
+        Assert.All(await Task.WhenAll(answers), m => Assert.Contains(m.ResultCode, new uint?[] { 2001, refusedWith }));
+        var next = mme.SendAsync(Hss, Ulr("001010000000009"));
+        var again = Assert.Single(await AwaitHeld(1));
+        again.Reply(again.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED"));
+        Assert.Equal(ResultCodes.Success, (await next).ResultCode);
+        Assert.Equal(0, (await hss.GetPeerStatusAsync(Mme)).InboundRequests);
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
+    [Fact]
+    public void The_policy_is_checked_at_start()
+    {
+        var e = Assert.Throws<DiameterConfigurationException>(() => NodeSettings(Hss, null, Peer(Mme, 1, connect: false), "overload-policy = drop"));
+        Assert.Contains("akka.diameter.overload-policy: 'drop' is not too-busy or unable-to-comply", e.Message);
+    }
+}
