@@ -213,6 +213,8 @@ public sealed class DiameterNode : IAsyncDisposable
         }
         finally
         {
+            // Unsubscribed first, so events published from now on do not end in dead letters.
+            System.EventStream.Unsubscribe(watcher);
             System.Stop(watcher);
         }
     }
