@@ -26,7 +26,7 @@ internal static class Servers
         return kind switch
         {
             "echo" => await EchoAsync(port),
-            "node" => await NodeAsync(port, option),
+            "node" => await NodeAsync(port, option),    // option: extra akka.diameter settings
             "hss" => await HssAsync(port, int.Parse(option ?? "10000")),
             _ => throw new ArgumentException($"unknown server '{kind}': echo, node or hss"),
         };

@@ -9,7 +9,7 @@ namespace AkkaDiameter.Load;
 /// <summary>
 /// One simulated MME: a TCP connection with its own Origin-Host, CER/CEA at start, DWR and DPR from the server
 /// answered, DPR at the end. Closed loop, the answers drive the sending: each answer read is followed by the next
-/// request of its procedure (or a new procedure), written in one batch per read. Open loop, <see cref="RunOpenLoopAsync"/>
+/// request of its procedure (or a new procedure), written in one batch per read. Open loop, <see cref="RunOpenLoop"/>
 /// starts procedures at their intended times. Every request sent is either answered or counted as a timeout.
 /// </summary>
 internal sealed class LoadPeer : IAsyncDisposable
@@ -190,10 +190,13 @@ internal sealed class LoadPeer : IAsyncDisposable
 
     /// <summary>Open loop: starts a procedure for each intended send time at <paramref name="perSecond"/> until the
     /// run stops sending. Latency counts from the intended time, so a server that falls behind shows it
-    /// (coordinated omission corrected); no more than <c>--outstanding</c> wait at once.</summary>
-    public async Task RunOpenLoopAsync(double perSecond, long startTimestamp)
+    /// (coordinated omission corrected); no more than <c>--outstanding</c> wait at once. Runs on its own thread: a timer
+    /// tick (Task.Delay(1) is several milliseconds late under load) would show up as milliseconds of latency; the
+    /// thread sleeps while the next send is more than 2 ms away and yields closer to it.</summary>
+    public void RunOpenLoop(double perSecond, long startTimestamp)
     {
         var interval = Stopwatch.Frequency / perSecond;
+        var twoMs = Stopwatch.Frequency / 500;
         long started = 0;
         var batch = new List<(long, int, long)>();
         while (!_closed && !_run.StopSending)
@@ -205,10 +208,12 @@ internal sealed class LoadPeer : IAsyncDisposable
                 batch.Add((NextUe(), 0, startTimestamp + (long)(started * interval)));
             if (batch.Count > 0)
             {
-                await SendAsync(batch);
+                SendAsync(batch).GetAwaiter().GetResult();
                 batch.Clear();
             }
-            await Task.Delay(1);
+            var wait = startTimestamp + (long)(started * interval) - Stopwatch.GetTimestamp();
+            if (wait > twoMs || room <= 0) Thread.Sleep(1);
+            else if (wait > 0) Thread.Yield();
         }
     }
 

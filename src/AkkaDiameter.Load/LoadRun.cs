@@ -115,7 +115,8 @@ public sealed class LoadRun
         var start = Stopwatch.GetTimestamp();
         var closedLoop = _options.Rate is null;
         var receiving = connected.Select(p => Task.Run(() => p.RunAsync(closedLoop))).ToList();
-        var scheduling = closedLoop ? [] : connected.Select(p => Task.Run(() => p.RunOpenLoopAsync(_options.Rate!.Value / connected.Count, start))).ToList();
+        var scheduling = closedLoop ? [] : connected.Select(p => Task.Factory.StartNew(() => p.RunOpenLoop(_options.Rate!.Value / connected.Count, start),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
         var deadline = _options.Duration is { } d ? start + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var drained = Task.WhenAll(connected.Select(p => p.Drained));
         long lastAnswered = 0, lastErrors = 0, lastTimeouts = 0;
@@ -168,6 +169,38 @@ public sealed class LoadRun
             errors - lastErrors, timeouts - lastTimeouts);
         (lastAnswered, lastErrors, lastTimeouts) = (answered, errors, timeouts);
         return s;
+    }
+
+    /// <summary>Connects <c>--peers</c> peers that send nothing but answer the server's DWRs (RFC 3539) for
+    /// <paramref name="hold"/>, then disconnect: what idle peers cost a server. Returns the peers that failed.</summary>
+    public static async Task<IReadOnlyList<string>> HoldIdleAsync(LoadOptions options, TimeSpan hold)
+    {
+        var run = new LoadRun(options with { Requests = 0 });
+        var peers = Enumerable.Range(0, options.Peers).Select(i => new LoadPeer(options, run, i)).ToList();
+        var failures = new ConcurrentBag<string>();
+        using var connectTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var connected = new ConcurrentBag<LoadPeer>();
+        // A few at a time: a thousand CERs at once would measure the accept backlog, not the idle cost.
+        using var slots = new SemaphoreSlim(50);
+        await Task.WhenAll(peers.Select(async p =>
+        {
+            await slots.WaitAsync();
+            try
+            {
+                await p.ConnectAsync(connectTimeout.Token);
+                connected.Add(p);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException) { failures.Add(e.Message); }
+            finally { slots.Release(); }
+        }));
+        var receiving = connected.Select(p => Task.Run(() => p.RunAsync(closedLoop: false))).ToList();
+        await Task.Delay(hold);
+        run._stopSending = true;
+        foreach (var p in connected) await p.DisconnectAsync();
+        await Task.WhenAll(receiving);
+        foreach (var p in connected) if (p.Failure is { } f) failures.Add(f);
+        foreach (var p in peers) await p.DisposeAsync();
+        return failures.ToList();
     }
 
     private string ProgressLine(LoadSecond s, List<LoadPeer> peers) =>
