@@ -160,8 +160,10 @@ internal sealed class LoadPeer : IAsyncDisposable
         var m = Received.Read(frame.Span);
         if (m.IsRequest)
         {
-            // DWR (§5.5) and DPR (§5.4) from the server are answered; anything else is not expected from an HSS here.
-            if (m.CommandCode is 280 or 282) replies.Add(BaseMessages.AnswerTo(frame, _host, _options.OriginRealm));
+            // DWR (§5.5) and DPR (§5.4) are answered, and so are the HSS's own requests (CLR, IDR, DSR, RSR), 2001, as an
+            // MME would: a load that moves UEs between peers makes the HSS cancel them at the old one.
+            replies.Add(BaseMessages.AnswerTo(frame, _host, _options.OriginRealm));
+            _run.CountServerRequest();
             if (m.CommandCode == 282) _closed = true;
             return;
         }

@@ -48,7 +48,7 @@ public sealed class LoadRun
 {
     private readonly LoadOptions _options;
     private readonly ConcurrentDictionary<uint, long> _resultCodes = new();
-    private long _reserved, _sent, _answered, _timeouts, _errors, _unexpected;
+    private long _reserved, _sent, _answered, _timeouts, _errors, _unexpected, _serverRequests;
     private volatile bool _stopSending;
 
     private LoadRun(LoadOptions options) => _options = options;
@@ -74,6 +74,7 @@ public sealed class LoadRun
     internal void CountTimeout() => Interlocked.Increment(ref _timeouts);
     internal void CountUnanswered(int n) => Interlocked.Add(ref _timeouts, n);
     internal void CountUnexpected() => Interlocked.Increment(ref _unexpected);
+    internal void CountServerRequest() => Interlocked.Increment(ref _serverRequests);
 
     internal void CountAnswer(uint resultCode)
     {

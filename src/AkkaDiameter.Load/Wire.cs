@@ -157,11 +157,15 @@ internal static class BaseMessages
         Stamp(DiameterMessage.CreateRequest("DPR").Add("Origin-Host", originHost).Add("Origin-Realm", originRealm)
             .Add("Disconnect-Cause", 0 /* REBOOTING */), hopByHop);
 
-    /// <summary>DWA or DPA to a request the server sent.</summary>
+    /// <summary>A 2001 answer to a request the server sent: DWA, DPA, or CLA/IDA/DSA/RSA.</summary>
     public static byte[] AnswerTo(ReadOnlyMemory<byte> request, string originHost, string originRealm)
     {
-        var answer = DiameterMessage.Decode(request).CreateAnswer()
-            .Add("Result-Code", ResultCodes.Success).Add("Origin-Host", originHost).Add("Origin-Realm", originRealm);
+        var decoded = DiameterMessage.Decode(request);
+        var answer = decoded.CreateAnswer();
+        answer.RemoveAll("Result-Code");
+        answer.Add("Result-Code", ResultCodes.Success).Add("Origin-Host", originHost).Add("Origin-Realm", originRealm);
+        // An application answer (TS 29.272 §7.2: CLA, IDA, DSA, RSA) carries Auth-Session-State.
+        if (decoded.ApplicationId != 0) answer.Add("Auth-Session-State", 1);
         return answer.Encode();
     }
 
