@@ -27,7 +27,7 @@ public sealed class LoadSimulationTests(ITestOutputHelper output) : TestKit("""
     private const string Realm = "epc.mnc001.mcc001.3gppnetwork.org";
     private const string HssHost = "hss." + Realm;
     private readonly string _db = Path.Combine(Path.GetTempPath(), $"akkadiameter-sim-{Guid.NewGuid():N}.db");
-    private readonly int _port = FreePort();
+    private readonly int _port = TestPorts.Free();
     private readonly List<IAsyncDisposable> _running = [];
 
     private static Dictionary<string, int> Size()
@@ -38,14 +38,6 @@ public sealed class LoadSimulationTests(ITestOutputHelper output) : TestKit("""
         return size;
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     private Config HssConfig(int ues) => ConfigurationFactory.ParseString($$"""
         akka.diameter {
