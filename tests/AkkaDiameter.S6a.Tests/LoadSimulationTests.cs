@@ -131,7 +131,7 @@ public sealed class LoadSimulationTests(ITestOutputHelper output) : TestKit("""
             if (o.Procedure == "attach" && o.Results.Count == 1) Assert.False(o.Results[0].IsSuccess);
         }
         var failed = outcomes.SelectMany(o => o.Results).Where(r => !r.IsSuccess).ToList();
-        output.WriteLine($"{mmes} MMEs x {uesPerMme} UEs: {outcomes.Sum(o => o.Results.Count)} answers, {failed.Count} errors " +
+        Output?.WriteLine($"{mmes} MMEs x {uesPerMme} UEs: {outcomes.Sum(o => o.Results.Count)} answers, {failed.Count} errors " +
             $"({string.Join(", ", failed.GroupBy(r => r.ResultCode).Select(g => $"{g.Key}: {g.Count()}"))})");
         // Only mme1's requests may fail, and only with its node's own error (connection lost, no route: 3002); and it
         // came back: its peer is open again.
