@@ -84,7 +84,7 @@ internal sealed class DiameterNodeActor : ReceiveActor
         _router = Context.ActorOf(RouterActor.Props(_settings, routing, _sessions), "router");
         _peers = Context.ActorOf(PeerTable.Props(_settings, _dictionary, (ctx, remote) =>
             ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer)),
-            _sessions, _router, routing), "peers");
+            _sessions, _router, routing, applications), "peers");
         for (var i = 0; i < _settings.Listen.Length; i++)
             Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer), $"listener-{i}");
     }

@@ -58,6 +58,9 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private readonly RoutingTable _routing;
     private readonly Dictionary<uint, (DiameterMessage Request, long Deadline)> _inbound = [];
     private readonly InboundLoad _load;
+    // The application router: NO_STATE_MAINTAINED requests go to it directly, skipping the session supervisor (one
+    // actor every request of the node would otherwise pass through).
+    private readonly IActorRef _applications;
     private long _refusedOverload;
     private long _overloadLoggedAt = long.MinValue / 2;
     private readonly PeerSettings? _configured;
@@ -92,16 +95,17 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     /// DIAMETER_COMMAND_UNSUPPORTED 3001. <paramref name="router"/> takes requests that are not for this node.</summary>
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
         PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef? dispatcher = null, IActorRef? router = null,
-        RoutingTable? routing = null, InboundLoad? load = null) =>
+        RoutingTable? routing = null, InboundLoad? load = null, IActorRef? applications = null) =>
         Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect,
             dispatcher ?? ActorRefs.Nobody, router ?? ActorRefs.Nobody, routing ?? new RoutingTable(settings, null),
-            load ?? new InboundLoad(settings.MaxPendingRequests)));
+            load ?? new InboundLoad(settings.MaxPendingRequests), applications ?? dispatcher ?? ActorRefs.Nobody));
 
     public PeerActor(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
         PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher, IActorRef router, RoutingTable routing,
-        InboundLoad load)
+        InboundLoad load, IActorRef applications)
     {
         _load = load;
+        _applications = applications;
         _dispatcher = dispatcher;
         _router = router;
         _routing = routing;
@@ -116,13 +120,19 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Timers.StartPeriodicTimer(SweepTimerKey, SweepPending.Instance, SweepInterval(_settings.RequestTimeout));
         if (_configured?.Connect == true) Self.Tell(new Start("node started"));
         PublishStatus();
     }
 
     private static TimeSpan SweepInterval(TimeSpan timeout) =>
         TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 10, 10, 1000));
+
+    // The deadline sweep runs only while something waits for one: an idle peer (of a thousand) costs no timer ticks.
+    private void EnsureSweep()
+    {
+        if (!Timers.IsTimerActive(SweepTimerKey))
+            Timers.StartPeriodicTimer(SweepTimerKey, SweepPending.Instance, SweepInterval(_settings.RequestTimeout));
+    }
 
     protected override void PostStop()
     {
@@ -568,7 +578,9 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             return;
         }
         Track(request, (long)_settings.RequestTimeout.TotalMilliseconds);
-        _dispatcher.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm));
+        // RFC 6733 §8.11: NO_STATE_MAINTAINED, no session actor (unless stateless-session-actors).
+        var target = !_settings.StatelessSessionActors && request.Find(277)?.GetInt32() == 1 ? _applications : _dispatcher;
+        target.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm));
     }
 
     /// <summary>RFC 6733 §7.1.3: past <c>max-pending-requests</c> (node) or <c>max-pending-requests-per-peer</c> the
@@ -595,6 +607,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     {
         if (_inbound.ContainsKey(request.HopByHopId)) _load.Release();
         _inbound[request.HopByHopId] = (request, Environment.TickCount64 + timeoutMs);
+        EnsureSweep();
     }
 
     private void OnHandlerAnswer(HandlerAnswer a)
@@ -636,6 +649,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         if (request.Find(264) is null) request.Add("Origin-Host", _settings.OriginHost);
         if (request.Find(296) is null) request.Add("Origin-Realm", _settings.OriginRealm);
         _pending.Add(request.HopByHopId, replyTo, request, _settings.RequestTimeout, correlation);
+        EnsureSweep();
         if (!Write(_open, request, out var why))
         {
             _pending.Complete(request.HopByHopId);
@@ -822,6 +836,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         foreach (var e in _pending.Expired())
             Reply(e.ReplyTo, e.Correlation, LocalError(e.Request, ResultCodes.UnableToDeliver,
                 $"no answer from {_peerHost} within {_settings.RequestTimeout.TotalSeconds:0.###} s"), DeliveryFailure.Timeout);
+        if (_inbound.Count == 0 && _pending.Count == 0) Timers.Cancel(SweepTimerKey);
     }
 
     // ==== helpers =================================================================================================

@@ -42,16 +42,18 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private int _dynamic;
     // One bound for all the node's peers (max-pending-requests).
     private readonly InboundLoad _load;
+    private readonly IActorRef? _applications;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect,
-        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing) =>
-        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher, router, routing));
+        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing, IActorRef? applications = null) =>
+        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher, router, routing, applications));
 
     public PeerTable(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect,
-        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing)
+        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing, IActorRef? applications)
     {
+        _applications = applications;
         _dispatcher = dispatcher;
         _router = router;
         _routing = routing;
@@ -140,7 +142,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private IActorRef AddPeer(string host, string realm, PeerSettings? configured)
     {
         var name = configured is not null ? $"peer-{host}" : $"peer-{host}-{++_dynamic}";
-        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing, _load), Uri.EscapeDataString(name));
+        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing, _load, _applications), Uri.EscapeDataString(name));
         Context.Watch(actor);
         _peers[host] = actor;
         _router.Tell(new Routing.PeerAdded(host, realm, actor));
