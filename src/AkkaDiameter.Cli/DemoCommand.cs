@@ -65,23 +65,14 @@ public static class DemoCommand
             var takeover = await mme2.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach("001010000000002"), timeout);
             foreach (var r in takeover) stdout.WriteLine($"  {r}");
             Check(takeover.All(r => r.IsSuccess), "the attach at mme2 failed");
-            var detached = false;
-            for (var i = 0; i < 100 && !detached; i++)
-            {
-                detached = await mme1.Actor.Ask<object>(new MmeProtocol.GetUe("001010000000002"), timeout) is MmeProtocol.NoUe;
-                if (!detached) await Task.Delay(50);
-            }
+            var detached = await Eventually(async () => await mme1.Actor.Ask<object>(new MmeProtocol.GetUe("001010000000002"), timeout) is MmeProtocol.NoUe);
             stdout.WriteLine($"  mme1 holds 001010000000002: {(detached ? "no (detached by CLR)" : "yes")}");
             Check(detached, "mme1 still holds the UE after CLR");
             stdout.WriteLine("# the operator adds APN \"ims\" to 001010000000001: the HSS sends IDR to mme1, which stores it");
             var subscriber = hss.Store.Find("001010000000001")!;
             hss.Provision(subscriber with { Apns = [.. subscriber.Apns, new ApnProfile("ims", Qci: 5, ArpPriority: 1)] });
             IReadOnlyList<string> apns = [];
-            for (var i = 0; i < 100 && !apns.Contains("ims"); i++)
-            {
-                apns = (await mme1.Actor.Ask<MmeProtocol.UeState>(new MmeProtocol.GetUe("001010000000001"), timeout)).Apns;
-                if (!apns.Contains("ims")) await Task.Delay(50);
-            }
+            await Eventually(async () => (apns = (await mme1.Actor.Ask<MmeProtocol.UeState>(new MmeProtocol.GetUe("001010000000001"), timeout)).Apns).Contains("ims"));
             stdout.WriteLine($"  mme1 holds 001010000000001 with APNs: {string.Join(", ", apns)}");
             Check(apns.Contains("ims"), "mme1 did not receive the IDR");
             stdout.WriteLine("# mme1 purges 001010000000003 (PUR)");
@@ -109,6 +100,18 @@ public static class DemoCommand
         }
         stdout.WriteLine(ok ? "demo: every answer as expected" : "demo: FAILED");
         return ok ? CommandLine.Ok : CommandLine.UsageError;
+    }
+
+    // What the HSS sends (CLR, IDR) reaches the MME a moment after the answer that caused it: asked again every
+    // 50 ms, for up to 5 s.
+    private static async Task<bool> Eventually(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition()) return true;
+            await Task.Delay(50);
+        }
+        return false;
     }
 
     private static async Task Peers(TextWriter stdout, MmeNode mme1, MmeNode mme2, HssNode hss)

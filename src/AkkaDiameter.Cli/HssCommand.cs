@@ -32,7 +32,7 @@ public static class HssCommand
             case ["provision", var path, .. var options]: return Provision(path, options, stdout, stderr);
             case ["list", var path]: return List(path, stdout, stderr);
             case [var path] when !path.StartsWith("--", StringComparison.Ordinal) && path is not ("provision" or "list"):
-                if (Load(path, stderr) is not { } config) return CommandLine.UsageError;
+                if (Load(path, stderr) is not var (config, _)) return CommandLine.UsageError;
                 return NodeCommand.RunUntilSignal(stop => RunAsync(config, stdout, stderr, stop));
             default:
                 stderr.WriteLine(UsageText);
@@ -41,13 +41,12 @@ public static class HssCommand
     }
 
     /// <summary>Reads the file and checks both <c>akka.diameter</c> and <c>akka.diameter.hss</c>.</summary>
-    private static Config? Load(string path, TextWriter stderr)
+    private static (Config Config, HssSettings Hss)? Load(string path, TextWriter stderr)
     {
         if (NodeCommand.LoadSettings(path, stderr, "hss") is not var (config, _)) return null;
         try
         {
-            HssSettings.Create(config);
-            return config;
+            return (config, HssSettings.Create(config));
         }
         catch (DiameterConfigurationException e)
         {
@@ -89,7 +88,7 @@ public static class HssCommand
 
     private static int Provision(string path, string[] options, TextWriter stdout, TextWriter stderr)
     {
-        if (Load(path, stderr) is not { } config) return CommandLine.UsageError;
+        if (Load(path, stderr) is not var (_, settings)) return CommandLine.UsageError;
         // The options become one subscriber entry, checked by the same code as the configuration's (HssSettings).
         var entry = new StringBuilder();
         var apns = new List<string>();
@@ -119,7 +118,7 @@ public static class HssCommand
             stderr.WriteLine($"akka-diameter hss provision: {option}: {e.Message[(e.Message.IndexOf(e.Key, StringComparison.Ordinal) + e.Key.Length + 2)..]}");
             return CommandLine.UsageError;
         }
-        using var store = OpenStore(config, stderr);
+        using var store = OpenStore(settings.Database, stderr);
         if (store is null) return CommandLine.UsageError;
         foreach (var s in subscribers)
         {
@@ -130,9 +129,8 @@ public static class HssCommand
         return CommandLine.Ok;
     }
 
-    private static SubscriberStore? OpenStore(Config config, TextWriter stderr)
+    private static SubscriberStore? OpenStore(string database, TextWriter stderr)
     {
-        var database = HssSettings.Create(config).Database;
         try { return SubscriberStore.Open(database); }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {
@@ -145,8 +143,8 @@ public static class HssCommand
 
     private static int List(string path, TextWriter stdout, TextWriter stderr)
     {
-        if (Load(path, stderr) is not { } config) return CommandLine.UsageError;
-        using var store = OpenStore(config, stderr);
+        if (Load(path, stderr) is not var (_, settings)) return CommandLine.UsageError;
+        using var store = OpenStore(settings.Database, stderr);
         if (store is null) return CommandLine.UsageError;
         stdout.WriteLine($"{"IMSI",-15}  {"MSISDN",-15}  {"SQN",-12}  {"APNs",-24}  SERVING MME");
         foreach (var s in store.List())

@@ -578,8 +578,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             return;
         }
         Track(request, (long)_settings.RequestTimeout.TotalMilliseconds);
-        // RFC 6733 §8.11: NO_STATE_MAINTAINED, no session actor (unless stateless-session-actors).
-        var target = !_settings.StatelessSessionActors && request.Find(277)?.GetInt32() == 1 ? _applications : _dispatcher;
+        var target = Sessions.SessionSupervisor.SkipsSessionActor(request, _settings.StatelessSessionActors) ? _applications : _dispatcher;
         target.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm));
     }
 

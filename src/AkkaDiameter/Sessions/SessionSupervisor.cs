@@ -40,8 +40,7 @@ internal sealed class SessionSupervisor : ReceiveActor
 
         Receive<IncomingRequest>(r =>
         {
-            // RFC 6733 §8.11: NO_STATE_MAINTAINED (1) means no session state on this side, so no session actor.
-            if (!_statelessActors && r.Request.Find(277)?.GetInt32() == 1) { _router.Forward(r); return; }
+            if (SkipsSessionActor(r.Request, _statelessActors)) { _router.Forward(r); return; }
             var sessionId = SessionIdOf(r);
             if (sessionId is null) { _router.Forward(r); return; }
             if (!_sessions.TryGetValue(sessionId, out var session))
@@ -62,6 +61,11 @@ internal sealed class SessionSupervisor : ReceiveActor
         });
         Receive<CountSessions>(_ => Sender.Tell(_alive.Count));
     }
+
+    /// <summary>RFC 6733 §8.11: a request with Auth-Session-State NO_STATE_MAINTAINED (1) leaves no session state on
+    /// this side, so it gets no session actor unless <c>stateless-session-actors</c> asks for one.</summary>
+    public static bool SkipsSessionActor(Protocol.DiameterMessage request, bool statelessActors) =>
+        !statelessActors && request.Find(277)?.GetInt32() == 1;
 
     private void Retire(string sessionId, IActorRef session)
     {
