@@ -42,7 +42,7 @@ internal static class Servers
     /// decoding, no actors per message.</summary>
     private static async Task<IAsyncDisposable> EchoAsync(int port)
     {
-        var system = ActorSystem.Create("echo", Quiet);
+        var system = ActorSystem.Create("echo", ConfigurationFactory.ParseString(Quiet).WithFallback(DiameterSettings.SystemDefaults));
         var materializer = system.Materializer();
         var cea = (byte[] cer) => DiameterMessage.Decode(cer).CreateAnswer().Add("Result-Code", ResultCodes.Success)
             .Add("Origin-Host", Host).Add("Origin-Realm", Realm).Add("Host-IP-Address", IPAddress.Loopback).Add("Vendor-Id", 0u)
@@ -88,7 +88,7 @@ internal static class Servers
 
     private static async Task<IAsyncDisposable> NodeAsync(int port, string? extra)
     {
-        var config = ConfigurationFactory.ParseString(NodeConfig(port, extra));
+        var config = ConfigurationFactory.ParseString(NodeConfig(port, extra)).WithFallback(DiameterSettings.SystemDefaults);
         var system = ActorSystem.Create("node", config);
         var handlers = new DiameterHandlers();
         foreach (var c in new[] { "ULR", "AIR", "NOR", "PUR" }) handlers.Add<UlaHandler>(c);
@@ -110,7 +110,7 @@ internal static class Servers
               subscribers = [ { imsi = "001010000000001", count = {{ues}}, k = "465b5ce8b199b49faa5f0a2ee238a6bc",
                 opc = "cd63cb71954a9f4e48a5994e37a02baf", msisdn = "5511900000001", apns = [ { name = "internet" }, { name = "ims", qci = 5 } ] } ]
             }
-            """));
+            """)).WithFallback(DiameterSettings.SystemDefaults);
         var system = ActorSystem.Create("hss", config);
         var hss = await HssNode.StartAsync(system, config);
         return new Stopper(async () =>

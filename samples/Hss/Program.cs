@@ -8,9 +8,11 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using AkkaDiameter.S6a.Hss;
+using AkkaDiameter.Settings;
 
 var config = ConfigurationFactory.ParseString(File.ReadAllText(args.Length > 0 ? args[0] : "config/hss.conf"))
-    .WithFallback("akka.loglevel = INFO");
+    .WithFallback("akka.loglevel = INFO")
+    .WithFallback(DiameterSettings.SystemDefaults);   // a node's scheduler tick
 using var system = ActorSystem.Create("hss", config);
 
 await using var hss = await HssNode.StartAsync(system, config);

@@ -8,9 +8,11 @@ using Akka.Actor;
 using Akka.Configuration;
 using AkkaDiameter.S6a;
 using AkkaDiameter.S6a.Mme;
+using AkkaDiameter.Settings;
 
 var config = ConfigurationFactory.ParseString(File.ReadAllText(args.Length > 0 ? args[0] : "config/mme.conf"))
-    .WithFallback("akka.loglevel = WARNING");
+    .WithFallback("akka.loglevel = WARNING")
+    .WithFallback(DiameterSettings.SystemDefaults);   // a node's scheduler tick
 using var system = ActorSystem.Create("mme", config);
 
 // An MME: a Diameter node that connects to the peers of akka.diameter.peers, with an MmeActor that answers the HSS's

@@ -5,6 +5,7 @@ using Akka.Configuration;
 using Akka.Event;
 using AkkaDiameter.S6a.Hss;
 using AkkaDiameter.S6a.Mme;
+using AkkaDiameter.Settings;
 
 namespace AkkaDiameter.Cli;
 
@@ -34,7 +35,7 @@ public static class DemoCommand
             akka.loggers = []
             akka.log-dead-letters = off
             akka.log-dead-letters-during-shutdown = off
-            """));
+            """).WithFallback(DiameterSettings.SystemDefaults));
         var trace = system.ActorOf(Props.Create(() => new TraceActor(stdout, stderr)), "trace");
         system.EventStream.Subscribe(trace, typeof(LogEvent));
         var ok = true;

@@ -56,7 +56,7 @@ public static class NodeCommand
     {
         try
         {
-            var config = ParseFile(path).WithFallback(ConfigurationFactory.ParseString(LoggingDefaults(logLevel)));
+            var config = ParseFile(path).WithFallback(ConfigurationFactory.ParseString(LoggingDefaults(logLevel))).WithFallback(DiameterSettings.SystemDefaults);
             return (config, DiameterSettings.Create(config));
         }
         catch (DiameterConfigurationException e)

@@ -61,6 +61,8 @@ public static class DiameterHostingExtensions
         var options = new DiameterOptions();
         configure(options);
         if (options.Hocon is not null) builder.AddHocon(ConfigurationFactory.ParseString(options.Hocon), HoconAddMode.Prepend);
+        // Under everything else the application configures: a node's scheduler tick (see SystemDefaults).
+        builder.AddHocon(DiameterSettings.SystemDefaults, HoconAddMode.Append);
         return builder.WithActors((system, registry) =>
         {
             var settings = options.Settings ?? DiameterSettings.Create(system);

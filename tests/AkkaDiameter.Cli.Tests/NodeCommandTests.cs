@@ -30,6 +30,23 @@ public class NodeCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.loglevel = W
     }
 
     [Theory]
+    [InlineData(null, 50)]      // DiameterSettings.SystemDefaults: a node process's scheduler ticks every 50 ms
+    [InlineData(20, 20)]        // unless the file says otherwise
+    public void A_node_process_gets_the_node_scheduler_tick_unless_its_file_sets_one(int? fileTickMs, int expectedMs)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "akka.diameter.node { origin-host = \"x.example\", origin-realm = \"example\" }\n"
+                + (fileTickMs is { } t ? $"akka.scheduler.tick-duration = {t}ms" : ""));
+            var config = NodeCommand.LoadSettings(path, TextWriter.Null)!.Value.Config;
+            Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), config.GetTimeSpan("akka.scheduler.tick-duration"));
+            Assert.Equal("INFO", config.GetString("akka.loglevel"));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
     [InlineData("akka.diameter.node { origin-host = \"x.example\", origin-realm = \"example\" }\nakka.diameter.peers = [ { origin-host = \"p.example\", realm = \"example\", address = \"127.0.0.1\", port = 0 } ]",
         "akka.diameter.peers[0].port: 0 is not a TCP port")]
     [InlineData("akka.diameter.node { origin-realm = \"example\" }", "akka.diameter.node.origin-host: must not be empty")]

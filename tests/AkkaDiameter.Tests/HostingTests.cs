@@ -56,6 +56,8 @@ public class HostingTests(ITestOutputHelper output) : TestKit("akka.loglevel = I
             var hssRoot = await registry.GetAsync<DiameterNodeKey>();
             var hss = await DiameterNode.AttachAsync(host.Services.GetRequiredService<ActorSystem>(), hssRoot);
             Assert.Equal(port, hss.ListenEndpoints[0].Port);
+            // WithDiameter puts DiameterSettings.SystemDefaults under the application's configuration.
+            Assert.Equal(TimeSpan.FromMilliseconds(50), host.Services.GetRequiredService<ActorSystem>().Settings.Config.GetTimeSpan("akka.scheduler.tick-duration"));
             Assert.Equal(hssRoot, host.Services.GetRequiredService<IRequiredActor<DiameterNodeKey>>().ActorRef);
 
             var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, port, connect: true)), DiameterDictionary.Default, "mme");
@@ -76,6 +78,22 @@ public class HostingTests(ITestOutputHelper output) : TestKit("akka.loglevel = I
         {
             await host.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_scheduler_tick_the_application_configures_wins_over_the_node_default()
+    {
+        using var host = new HostBuilder()
+            .ConfigureServices(services => services.AddAkka("tick", (builder, _) => builder
+                .AddHocon("akka.scheduler.tick-duration = 20ms", HoconAddMode.Prepend)
+                .WithDiameter(o => o.Hocon = $"akka.diameter.node {{ origin-host = \"{Hss}\", origin-realm = \"{Realm}\" }}")))
+            .Build();
+        await host.StartAsync();
+        try
+        {
+            Assert.Equal(TimeSpan.FromMilliseconds(20), host.Services.GetRequiredService<ActorSystem>().Settings.Config.GetTimeSpan("akka.scheduler.tick-duration"));
+        }
+        finally { await host.StopAsync(); }
     }
 
     [Fact]

@@ -135,6 +135,19 @@ public sealed record DiameterSettings
     /// <summary>The embedded reference.conf.</summary>
     public static Config ReferenceConfig { get; } = LoadReference();
 
+    /// <summary>
+    /// Akka settings for an actor system that runs a Diameter node, meant as a fallback under the system's own
+    /// configuration (<c>config.WithFallback(DiameterSettings.SystemDefaults)</c>; the CLI, the samples and
+    /// <c>WithDiameter</c> use it): <c>akka.scheduler.tick-duration = 50ms</c> instead of Akka's 10 ms.
+    /// </summary>
+    /// <remarks>
+    /// Every tick of Akka's scheduler wakes a thread-pool thread, which then spins before it sleeps again: at 10 ms an
+    /// otherwise idle node process burns about 3.8 % of a core, at 50 ms about 1.2 % (measured, README "Performance").
+    /// Diameter's timers are seconds apart (Tw of at least 6 s, RFC 3539 §3.4.1; Tc, request and DPR timeouts), so
+    /// firing up to 50 ms late changes nothing a peer can see. A key set in the system's own configuration wins.
+    /// </remarks>
+    public static Config SystemDefaults { get; } = ConfigurationFactory.ParseString("akka.scheduler.tick-duration = 50ms");
+
     /// <summary>Reads the settings of an actor system.</summary>
     public static DiameterSettings Create(ActorSystem system) => Create(system.Settings.Config);
 
