@@ -9,7 +9,7 @@ namespace AkkaDiameter.Load;
 /// <summary>
 /// One simulated MME: a TCP connection with its own Origin-Host, CER/CEA at start, DWR and DPR from the server
 /// answered, DPR at the end. Closed loop, the answers drive the sending: each answer read is followed by the next
-/// request of its procedure (or a new procedure), written in one batch per read. Open loop, <see cref="RunOpenLoop"/>
+/// request of its procedure (or a new procedure), written in one batch per read. Open loop, <see cref="PaceOpenLoop"/>
 /// starts procedures at their intended times. Every request sent is either answered or counted as a timeout.
 /// </summary>
 internal sealed class LoadPeer : IAsyncDisposable
@@ -190,33 +190,29 @@ internal sealed class LoadPeer : IAsyncDisposable
         return ue;
     }
 
-    /// <summary>Open loop: starts a procedure for each intended send time at <paramref name="perSecond"/> until the
-    /// run stops sending. Latency counts from the intended time, so a server that falls behind shows it
-    /// (coordinated omission corrected); no more than <c>--outstanding</c> wait at once. Runs on its own thread: a timer
-    /// tick (Task.Delay(1) is several milliseconds late under load) would show up as milliseconds of latency; the
-    /// thread sleeps while the next send is more than 2 ms away and yields closer to it.</summary>
-    public void RunOpenLoop(double perSecond, long startTimestamp)
+    private long _openStarted;
+    private readonly List<(long, int, long)> _openBatch = [];
+
+    /// <summary>Open loop, called by the run's pacing thread: starts a procedure for each intended send time up to now
+    /// (every <paramref name="interval"/> Stopwatch ticks from <paramref name="startTimestamp"/>), in one write, and
+    /// returns the timestamp at which the next one is due. Latency counts from the intended time, so a server (or a
+    /// pacer) that falls behind shows it: coordinated omission corrected. No more than <c>--outstanding</c> wait at
+    /// once; while that many do, the intended times keep passing and the procedures start late.</summary>
+    internal long PaceOpenLoop(double interval, long startTimestamp)
     {
-        var interval = Stopwatch.Frequency / perSecond;
-        var twoMs = Stopwatch.Frequency / 500;
-        long started = 0;
-        var batch = new List<(long, int, long)>();
-        while (!_closed && !_run.StopSending)
+        if (_closed) return long.MaxValue;
+        var now = Stopwatch.GetTimestamp();
+        var due = (long)((now - startTimestamp) / interval) + 1;
+        var room = _options.Outstanding - Outstanding;
+        for (; _openStarted < due && room > 0 && _run.TryReserve(); _openStarted++, room--)
+            _openBatch.Add((NextUe(), 0, startTimestamp + (long)(_openStarted * interval)));
+        if (_openBatch.Count > 0)
         {
-            var now = Stopwatch.GetTimestamp();
-            var due = (long)((now - startTimestamp) / interval) + 1;
-            var room = _options.Outstanding - Outstanding;
-            for (; started < due && room > 0 && _run.TryReserve(); started++, room--)
-                batch.Add((NextUe(), 0, startTimestamp + (long)(started * interval)));
-            if (batch.Count > 0)
-            {
-                SendAsync(batch).GetAwaiter().GetResult();
-                batch.Clear();
-            }
-            var wait = startTimestamp + (long)(started * interval) - Stopwatch.GetTimestamp();
-            if (wait > twoMs || room <= 0) Thread.Sleep(1);
-            else if (wait > 0) Thread.Yield();
+            SendAsync(_openBatch).GetAwaiter().GetResult();
+            _openBatch.Clear();
         }
+        // Behind (no room, or the budget is spent): look again in a millisecond.
+        return _openStarted < due ? now + Stopwatch.Frequency / 1000 : startTimestamp + (long)(_openStarted * interval);
     }
 
     private Task SendAsync(List<(long Ue, int Step, long Start)> requests) => SendAsync(requests, []);

@@ -116,8 +116,8 @@ public sealed class LoadRun
         var start = Stopwatch.GetTimestamp();
         var closedLoop = _options.Rate is null;
         var receiving = connected.Select(p => Task.Run(() => p.RunAsync(closedLoop))).ToList();
-        var scheduling = closedLoop ? [] : connected.Select(p => Task.Factory.StartNew(() => p.RunOpenLoop(_options.Rate!.Value / connected.Count, start),
-            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        var pacing = closedLoop ? Task.CompletedTask : Task.Factory.StartNew(() => Pace(connected, _options.Rate!.Value, start),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var deadline = _options.Duration is { } d ? start + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var drained = Task.WhenAll(connected.Select(p => p.Drained));
         long lastAnswered = 0, lastErrors = 0, lastTimeouts = 0;
@@ -144,7 +144,7 @@ public sealed class LoadRun
         var end = Stopwatch.GetTimestamp();
         _stopSending = true;
         seconds.Add(Second(seconds.Count + 1, connected, interval, total, ref lastAnswered, ref lastErrors, ref lastTimeouts));
-        await Task.WhenAll(scheduling);
+        await pacing;
         foreach (var p in connected) await p.DisconnectAsync();
         await Task.WhenAll(receiving);
         foreach (var p in connected) if (p.Failure is { } f) failures.Add(f);
@@ -152,6 +152,26 @@ public sealed class LoadRun
         if (Interlocked.Read(ref _unexpected) > 0) failures.Add($"{_unexpected} answer(s) matched no request in flight (answered after their timeout)");
         return new LoadResult(_options, Interlocked.Read(ref _sent), Interlocked.Read(ref _answered), Interlocked.Read(ref _timeouts),
             new Dictionary<uint, long>(_resultCodes), Stopwatch.GetElapsedTime(start, end), total, seconds, failures.ToList());
+    }
+
+    /// <summary>
+    /// Open loop: one thread paces every peer. Peer i of N sends every N/rate seconds, its schedule shifted by i/rate,
+    /// so that together they send at an even rate. Between sends the thread sleeps (at least
+    /// <see cref="Pacer.MinimumSleep"/>): a pacer that spins or yields to be exact takes the CPU the server being
+    /// measured needs (a thread per peer yielding did, on 2 cores), and the requests a sleep delays are measured from
+    /// their intended time anyway.
+    /// </summary>
+    private void Pace(List<LoadPeer> peers, double perSecond, long start)
+    {
+        var interval = Stopwatch.Frequency * peers.Count / perSecond;
+        var starts = peers.Select((_, i) => start + (long)(i * interval / peers.Count)).ToArray();
+        while (!StopSending)
+        {
+            var next = long.MaxValue;
+            for (var i = 0; i < peers.Count; i++) next = Math.Min(next, peers[i].PaceOpenLoop(interval, starts[i]));
+            if (next == long.MaxValue) return;   // every connection is closed
+            Pacer.SleepUntil(next);
+        }
     }
 
     private LoadSecond Second(int second, List<LoadPeer> peers, LongHistogram interval, LongHistogram total,
