@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using AkkaDiameter.Protocol.DataTypes;
 using AkkaDiameter.Protocol.Wire;
 
@@ -128,7 +129,7 @@ public sealed record LayoutRule(string AvpName, AvpDefinition? Avp, int Min, int
 /// <summary>The layout of a command or grouped AVP: its rules in order, plus "exactly one of" constraints.</summary>
 public sealed class AvpLayout
 {
-    private readonly Dictionary<ulong, LayoutRule> _byKey = [];
+    private readonly FrozenDictionary<ulong, LayoutRule> _byKey;
     private readonly List<IReadOnlyList<AvpDefinition>> _oneOf = [];
 
     internal AvpLayout(string name, IReadOnlyList<LayoutRule> rules)
@@ -136,11 +137,14 @@ public sealed class AvpLayout
         Name = name;
         Rules = rules;
         for (var i = 0; i < rules.Count; i++) rules[i].Index = i;
+        var byKey = new Dictionary<ulong, LayoutRule>();
         foreach (var r in rules)
         {
             if (r.Avp is null) Generic = r;
-            else _byKey.TryAdd(AvpDefinition.KeyOf(r.Avp.Code, r.Avp.VendorId), r);
+            else byKey.TryAdd(AvpDefinition.KeyOf(r.Avp.Code, r.Avp.VendorId), r);
         }
+        // Looked up for every AVP of every message validated.
+        _byKey = byKey.ToFrozenDictionary();
     }
 
     /// <summary>The rule name (<c>Update-Location-Request</c>).</summary>

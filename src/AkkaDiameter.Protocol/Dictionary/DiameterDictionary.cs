@@ -15,6 +15,9 @@ public sealed class DiameterDictionary
 
     private readonly FrozenDictionary<ulong, AvpDefinition> _avpsByKey;
     private readonly FrozenDictionary<string, AvpDefinition> _avpsByName;
+    // The names as the dictionary spells them: what code passes nearly always ("Origin-Host"). An ordinal lookup
+    // hashes a few characters; the case-insensitive one, only tried after it, folds case over the whole name.
+    private readonly FrozenDictionary<string, AvpDefinition> _avpsByExactName;
     private readonly FrozenDictionary<ulong, CommandDefinition> _commands;
     private readonly FrozenDictionary<uint, CommandDefinition> _commandsByCode;
     private readonly FrozenDictionary<string, CommandDefinition> _commandsByName;
@@ -27,6 +30,7 @@ public sealed class DiameterDictionary
         var avpList = avps.ToList();
         _avpsByKey = avpList.ToFrozenDictionary(a => AvpDefinition.KeyOf(a.Code, a.VendorId));
         _avpsByName = avpList.ToFrozenDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
+        _avpsByExactName = avpList.ToFrozenDictionary(a => a.Name, StringComparer.Ordinal);
         var commandList = commands.ToList();
         _commands = commandList.ToFrozenDictionary(c => CommandKey(c.Code, c.ApplicationId));
         _commandsByCode = commandList.GroupBy(c => c.Code).ToFrozenDictionary(g => g.Key, g => g.First());
@@ -63,7 +67,7 @@ public sealed class DiameterDictionary
     public AvpDefinition? FindAvp(uint code, uint vendorId) => _avpsByKey.GetValueOrDefault(AvpDefinition.KeyOf(code, vendorId));
 
     /// <summary>The AVP with this name (case-insensitive), or null.</summary>
-    public AvpDefinition? FindAvp(string name) => _avpsByName.GetValueOrDefault(name);
+    public AvpDefinition? FindAvp(string name) => _avpsByExactName.GetValueOrDefault(name) ?? _avpsByName.GetValueOrDefault(name);
 
     /// <summary>The AVP with this name.</summary>
     /// <exception cref="DictionaryException">No AVP has that name.</exception>

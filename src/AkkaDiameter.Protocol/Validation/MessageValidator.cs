@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AkkaDiameter.Protocol.Codec;
 using AkkaDiameter.Protocol.DataTypes;
 using AkkaDiameter.Protocol.Dictionary;
@@ -53,9 +54,11 @@ public static class MessageValidator
 
     private static void Report(ref List<DiameterError>? errors, DiameterError error) => (errors ??= []).Add(error);
 
-    private static void CheckContainer(DiameterDictionary dictionary, IReadOnlyList<Avp> avps, AvpLayout? layout, string where,
+    private static void CheckContainer(DiameterDictionary dictionary, IReadOnlyList<Avp> list, AvpLayout? layout, string where,
         int depth, ref List<DiameterError>? errors)
     {
+        // Every request passes here: a span over the AVPs, not an interface enumerator allocated per container.
+        ReadOnlySpan<Avp> avps = list is List<Avp> l ? CollectionsMarshal.AsSpan(l) : list.ToArray();
         // Occurrences per rule, by the rule's index: layouts are short, so this stays on the stack.
         var ruleCount = layout?.Rules.Count ?? 0;
         Span<int> counts = ruleCount <= 128 ? stackalloc int[ruleCount] : new int[ruleCount];
@@ -74,15 +77,19 @@ public static class MessageValidator
                     $"{avp.Name} occurs more than {rule.Max} time{(rule.Max == 1 ? "" : "s")} in {where} ({rule})", avp));
         }
         if (layout is null) return;
-        foreach (var rule in layout.Rules)
+        var rules = layout.Rules;
+        for (var i = 0; i < rules.Count; i++)
         {
+            var rule = rules[i];
             if (counts[rule.Index] >= rule.Min) continue;
             var example = rule.Avp is { } def ? AvpReader.Example(dictionary, def, def.Code, def.VendorId, def.SendFlags) : null;
             Report(ref errors, new DiameterError(ResultCodes.MissingAvp,
                 rule.Avp is null ? $"{where} needs at least {rule.Min} AVP(s)" : $"{rule.AvpName} is missing from {where} ({rule})", example));
         }
-        foreach (var alternatives in layout.OneOf)
+        var oneOf = layout.OneOf;
+        for (var i = 0; i < oneOf.Count; i++)
         {
+            var alternatives = oneOf[i];
             Avp? first = null, second = null;
             foreach (var avp in avps)
             {
@@ -106,8 +113,8 @@ public static class MessageValidator
 
     private static bool IsOneOf(Avp avp, IReadOnlyList<AvpDefinition> alternatives)
     {
-        foreach (var d in alternatives)
-            if (d.Code == avp.Code && d.VendorId == avp.VendorId) return true;
+        for (var i = 0; i < alternatives.Count; i++)
+            if (alternatives[i].Code == avp.Code && alternatives[i].VendorId == avp.VendorId) return true;
         return false;
     }
 

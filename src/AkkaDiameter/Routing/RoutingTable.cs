@@ -47,8 +47,15 @@ public sealed class RoutingTable(DiameterSettings settings, IReadOnlySet<(uint A
     public bool HasHandler(DiameterMessage request) => _handlers.Contains((request.ApplicationId, request.CommandCode));
 
     /// <summary>The realm table entry for a realm and application, or null.</summary>
-    public RealmRoute? Entry(string realm, uint applicationId) =>
-        settings.Realms.FirstOrDefault(r => Ci.Equals(r.Realm, realm) && (r.ApplicationId is null || r.ApplicationId == applicationId));
+    public RealmRoute? Entry(string realm, uint applicationId)
+    {
+        foreach (var r in settings.Realms)
+            if (Ci.Equals(r.Realm, realm) && (r.ApplicationId is null || r.ApplicationId == applicationId)) return r;
+        return null;
+    }
+
+    private readonly byte[] _originHost = System.Text.Encoding.UTF8.GetBytes(settings.OriginHost);
+    private readonly byte[] _originRealm = System.Text.Encoding.UTF8.GetBytes(settings.OriginRealm);
 
     /// <summary>
     /// True when a request received from a peer is for this node's own handlers (§6.1.4): Destination-Host, when
@@ -57,12 +64,15 @@ public sealed class RoutingTable(DiameterSettings settings, IReadOnlySet<(uint A
     /// </summary>
     public bool IsLocal(DiameterMessage request)
     {
-        var destHost = request.FindString("Destination-Host");
-        if (destHost is not null && !Ci.Equals(destHost, settings.OriginHost)) return false;
-        var destRealm = request.FindString("Destination-Realm");
+        // Every request received passes here: the AVPs are found by code and compared as bytes (a DiameterIdentity
+        // is ASCII, compared without case), no string made unless the realm table has entries to look through.
+        var destHost = request.Find(293);
+        if (destHost is not null && !System.Text.Ascii.EqualsIgnoreCase(destHost.Data.Span, _originHost)) return false;
+        var destRealm = request.Find(283);
         if (destRealm is null) return true;
-        if (Entry(destRealm, request.ApplicationId) is { } entry) return entry.Action == RealmAction.Local || destHost is not null;
-        return Ci.Equals(destRealm, settings.OriginRealm) || HasHandler(request);
+        if (!settings.Realms.IsEmpty && Entry(destRealm.GetString(), request.ApplicationId) is { } entry)
+            return entry.Action == RealmAction.Local || destHost is not null;
+        return System.Text.Ascii.EqualsIgnoreCase(destRealm.Data.Span, _originRealm) || HasHandler(request);
     }
 
     /// <summary>Decides where a request goes. <paramref name="fromPeer"/> is the peer a relayed request came from
