@@ -78,13 +78,14 @@ internal sealed class DiameterNodeActor : ReceiveActor
         if (_settings.WatchdogInterval < TimeSpan.FromSeconds(6))
             _log.Warning("watchdog-interval {0} is below the 6 s RFC 3539 §3.4.1 allows; fine for tests, not for a network", _settings.WatchdogInterval);
         var materializer = Context.Materializer();
-        var applications = Context.ActorOf(ApplicationRouter.Props(_handlers), "applications");
+        var directory = new HandlerDirectory();
+        var applications = Context.ActorOf(ApplicationRouter.Props(_handlers, directory), "applications");
         _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout, _settings.StatelessSessionActors), "sessions");
         var routing = new RoutingTable(_settings, _handlers.Registrations.Select(r => (r.ApplicationId, r.CommandCode)).ToHashSet());
         _router = Context.ActorOf(RouterActor.Props(_settings, routing, _sessions), "router");
         _peers = Context.ActorOf(PeerTable.Props(_settings, _dictionary, (ctx, remote) =>
             ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer)),
-            _sessions, _router, routing, applications), "peers");
+            _sessions, _router, routing, applications, directory), "peers");
         for (var i = 0; i < _settings.Listen.Length; i++)
             Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer), $"listener-{i}");
     }

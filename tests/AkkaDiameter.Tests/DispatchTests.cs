@@ -46,6 +46,18 @@ public class DispatchTests(ITestOutputHelper output) : TestKit("akka.loglevel = 
         .Add("User-Name", imsi).Add("RAT-Type", "EUTRAN").Add("ULR-Flags", 34u).Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
 
     [Fact]
+    public void The_application_router_publishes_the_handlers_it_supervises_so_peers_hand_stateless_requests_straight_to_them()
+    {
+        var directory = new HandlerDirectory();
+        Assert.Null(directory.Find(16777251, 316));    // not yet published: peers fall back to the router
+        var router = Sys.ActorOf(ApplicationRouter.Props(new DiameterHandlers().Add<UlrHandler>("ULR"), directory), "applications-directory");
+        AwaitCondition(() => directory.Find(16777251, 316) is not null);
+        // The router's own child: restarted by the router's strategy, under the same ActorRef.
+        Assert.Equal(router.Path / "handler-16777251-316", directory.Find(16777251, 316)!.Path);
+        Assert.Null(directory.Find(16777251, 318));    // AIR: no handler; the router answers 3001
+    }
+
+    [Fact]
     public async Task A_request_reaches_the_handler_registered_for_its_application_and_command_and_its_answer_comes_back()
     {
         var (hss, mme) = await Nodes(new DiameterHandlers().Add<UlrHandler>("ULR"));

@@ -16,16 +16,19 @@ internal sealed class ApplicationRouter : ReceiveActor
     private readonly Dictionary<ulong, IActorRef> _handlers = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(DiameterHandlers handlers) => Akka.Actor.Props.Create(() => new ApplicationRouter(handlers));
+    public static Props Props(DiameterHandlers handlers, HandlerDirectory? directory = null) =>
+        Akka.Actor.Props.Create(() => new ApplicationRouter(handlers, directory));
 
-    public ApplicationRouter(DiameterHandlers handlers)
+    public ApplicationRouter(DiameterHandlers handlers, HandlerDirectory? directory)
     {
         foreach (var r in handlers.Registrations)
-            _handlers[Key(r.ApplicationId, r.CommandCode)] = Context.ActorOf(r.Props, $"handler-{r.ApplicationId}-{r.CommandCode}");
+            _handlers[HandlerDirectory.Key(r.ApplicationId, r.CommandCode)] = Context.ActorOf(r.Props, $"handler-{r.ApplicationId}-{r.CommandCode}");
+        // A restarted handler keeps its ActorRef, so the published table stays right for the router's lifetime.
+        directory?.Publish(_handlers);
 
         Receive<IncomingRequest>(r =>
         {
-            if (_handlers.TryGetValue(Key(r.Request.ApplicationId, r.Request.CommandCode), out var handler)) handler.Forward(r);
+            if (_handlers.TryGetValue(HandlerDirectory.Key(r.Request.ApplicationId, r.Request.CommandCode), out var handler)) handler.Forward(r);
             else r.ReplyError(ResultCodes.CommandUnsupported, ErrorAnswers.NoHandler(r.Request));
         });
     }
@@ -36,6 +39,4 @@ internal sealed class ApplicationRouter : ReceiveActor
         _log.Warning("Handler failed and is restarted: {0}", ex.Message);
         return Directive.Restart;
     });
-
-    private static ulong Key(uint application, uint command) => ((ulong)application << 32) | command;
 }

@@ -61,6 +61,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     // The application router: NO_STATE_MAINTAINED requests go to it directly, skipping the session supervisor (one
     // actor every request of the node would otherwise pass through).
     private readonly IActorRef _applications;
+    private readonly HandlerDirectory? _handlerDirectory;
     private long _refusedOverload;
     private long _overloadLoggedAt = long.MinValue / 2;
     private readonly PeerSettings? _configured;
@@ -95,17 +96,18 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     /// DIAMETER_COMMAND_UNSUPPORTED 3001. <paramref name="router"/> takes requests that are not for this node.</summary>
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
         PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef? dispatcher = null, IActorRef? router = null,
-        RoutingTable? routing = null, InboundLoad? load = null, IActorRef? applications = null) =>
+        RoutingTable? routing = null, InboundLoad? load = null, IActorRef? applications = null, HandlerDirectory? handlerDirectory = null) =>
         Akka.Actor.Props.Create(() => new PeerActor(settings, dictionary, peerHost, peerRealm, configured, connect,
             dispatcher ?? ActorRefs.Nobody, router ?? ActorRefs.Nobody, routing ?? new RoutingTable(settings, null),
-            load ?? new InboundLoad(settings.MaxPendingRequests), applications ?? dispatcher ?? ActorRefs.Nobody));
+            load ?? new InboundLoad(settings.MaxPendingRequests), applications ?? dispatcher ?? ActorRefs.Nobody, handlerDirectory));
 
     public PeerActor(DiameterSettings settings, DiameterDictionary dictionary, string peerHost, string peerRealm,
         PeerSettings? configured, Func<IActorContext, IPEndPoint, IActorRef> connect, IActorRef dispatcher, IActorRef router, RoutingTable routing,
-        InboundLoad load, IActorRef applications)
+        InboundLoad load, IActorRef applications, HandlerDirectory? handlerDirectory)
     {
         _load = load;
         _applications = applications;
+        _handlerDirectory = handlerDirectory;
         _dispatcher = dispatcher;
         _router = router;
         _routing = routing;
@@ -546,7 +548,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     /// <summary>
     /// Process (§5.6) for a request of an application: one not agreed in CER/CEA is DIAMETER_APPLICATION_UNSUPPORTED
     /// 3007; one that fails validation is answered with the codec's Result-Code and Failed-AVP and never reaches a
-    /// handler (§7.1); the rest go to the session supervisor and on to their handler, with a deadline of
+    /// handler (§7.1); the rest go to their handler (through the session supervisor and a session actor when the
+    /// request keeps session state), with a deadline of
     /// <c>request-timeout</c> after which the node answers DIAMETER_UNABLE_TO_COMPLY 5012.
     /// </summary>
     private void DispatchRequest(DiameterMessage request)
@@ -578,7 +581,9 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             return;
         }
         Track(request, (long)_settings.RequestTimeout.TotalMilliseconds);
-        var target = Sessions.SessionSupervisor.SkipsSessionActor(request, _settings.StatelessSessionActors) ? _applications : _dispatcher;
+        // NO_STATE_MAINTAINED: no session actor, and straight to the handler when the directory names it.
+        var target = !Sessions.SessionSupervisor.SkipsSessionActor(request, _settings.StatelessSessionActors) ? _dispatcher
+            : _handlerDirectory?.Find(request.ApplicationId, request.CommandCode) ?? _applications;
         target.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm));
     }
 

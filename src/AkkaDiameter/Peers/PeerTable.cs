@@ -43,17 +43,20 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     // One bound for all the node's peers (max-pending-requests).
     private readonly InboundLoad _load;
     private readonly IActorRef? _applications;
+    private readonly Applications.HandlerDirectory? _handlerDirectory;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect,
-        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing, IActorRef? applications = null) =>
-        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher, router, routing, applications));
+        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing, IActorRef? applications = null,
+        Applications.HandlerDirectory? handlerDirectory = null) =>
+        Akka.Actor.Props.Create(() => new PeerTable(settings, dictionary, connect, dispatcher, router, routing, applications, handlerDirectory));
 
     public PeerTable(DiameterSettings settings, DiameterDictionary dictionary, Func<IActorContext, IPEndPoint, IActorRef> connect,
-        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing, IActorRef? applications)
+        IActorRef dispatcher, IActorRef router, Routing.RoutingTable routing, IActorRef? applications, Applications.HandlerDirectory? handlerDirectory)
     {
         _applications = applications;
+        _handlerDirectory = handlerDirectory;
         _dispatcher = dispatcher;
         _router = router;
         _routing = routing;
@@ -142,7 +145,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private IActorRef AddPeer(string host, string realm, PeerSettings? configured)
     {
         var name = configured is not null ? $"peer-{host}" : $"peer-{host}-{++_dynamic}";
-        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing, _load, _applications), Uri.EscapeDataString(name));
+        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing, _load, _applications, _handlerDirectory), Uri.EscapeDataString(name));
         Context.Watch(actor);
         _peers[host] = actor;
         _router.Tell(new Routing.PeerAdded(host, realm, actor));
