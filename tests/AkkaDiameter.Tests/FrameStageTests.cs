@@ -86,4 +86,18 @@ public class FrameStageTests : TestKit
         var frames = await Run([Dwr(1), Dwr(2)[..10]]);
         Assert.Equal(1u, Assert.IsType<InboundMessage>(Assert.Single(frames)).Message.HopByHopId);
     }
+
+    [Fact]
+    public async Task A_write_batch_passes_one_message_as_it_is_and_joins_many_in_order_into_frames_the_reader_cuts_back()
+    {
+        var one = ByteString.FromBytes(Dwr(1));
+        Assert.Same(one, new WriteBatch(one).ToByteString());
+        // 100 DWRs of 56 bytes: past the first 4 KiB buffer, so it grows while copying.
+        var batch = new WriteBatch(ByteString.FromBytes(Dwr(0)));
+        for (uint i = 1; i < 100; i++) batch.Add(ByteString.FromBytes(Dwr(i)));
+        var joined = batch.ToByteString();
+        Assert.Equal(Enumerable.Range(0, 100).SelectMany(i => Dwr((uint)i)).ToArray(), joined.ToArray());
+        var frames = await Run([joined.ToArray()]);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (uint)i), frames.Select(f => Assert.IsType<InboundMessage>(f).Message.HopByHopId));
+    }
 }

@@ -108,7 +108,8 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         var source = ChannelSource.FromReader(_channel.Reader)
-            .BatchWeighted(_settings.WriteBatchBytes, b => b.Count, b => b, (acc, b) => acc.Concat(b));
+            .BatchWeighted(_settings.WriteBatchBytes, b => b.Count, b => new WriteBatch(b), (batch, b) => batch.Add(b))
+            .Select(batch => batch.ToByteString());
         var sink = Sink.ActorRefWithAck<InboundFrame>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance,
             ex => new StreamFailed(ex));
         var frames = new DiameterFrameStage(_settings.MaxMessageSize, _dictionary);
