@@ -28,7 +28,8 @@ internal static class Servers
             "echo" => await EchoAsync(port),
             "node" => await NodeAsync(port, option),    // option: extra akka.diameter settings
             "hss" => await HssAsync(port, int.Parse(option ?? "10000")),
-            _ => throw new ArgumentException($"unknown server '{kind}': echo, node or hss"),
+            "freediameter" => await FreeDiameterAsync(port, option ?? throw new ArgumentException("freediameter needs the path of s6a_ula.fdx")),
+            _ => throw new ArgumentException($"unknown server '{kind}': echo, node, hss or freediameter"),
         };
     }
 
@@ -120,4 +121,83 @@ internal static class Servers
             foreach (var f in new[] { db, db + "-wal", db + "-shm" }) File.Delete(f);
         });
     }
+
+    /// <summary>
+    /// freeDiameter 1.2.1 (Debian's freeDiameterd) answering ULR with ULA 2001 from <c>bench/freediameter/s6a_ula.c</c>
+    /// (<paramref name="fdx"/>, built by bench/run): the same trivial handler as <c>node</c>, in C. Its configuration is
+    /// written to a temporary directory with the self-signed certificate 1.2.1 insists on even without TLS peers, the
+    /// TS 29.272 dictionary and <c>acl_wl</c> admitting the generator's <c>*.localdomain</c> peers.
+    /// </summary>
+    private static async Task<IAsyncDisposable> FreeDiameterAsync(int port, string fdx)
+    {
+        const string Extensions = "/usr/lib/freeDiameter";
+        var dir = Directory.CreateTempSubdirectory("akkadiameter-bench-fd-").FullName;
+        string P(string name) => Path.Combine(dir, name);
+        await Run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", P("key.pem"), "-out", P("cert.pem"), "-days", "2", "-subj", $"/CN={Host}");
+        await Run("openssl", "dhparam", "-out", P("dh.pem"), "1024");
+        await File.WriteAllTextAsync(P("acl_wl.conf"), "ALLOW_IPSEC *.localdomain\n");
+        await File.WriteAllTextAsync(P("freeDiameter.conf"), $"""
+            Identity = "{Host}";
+            Realm = "{Realm}";
+            Port = {port};
+            SecPort = 0;
+            No_SCTP;
+            No_IPv6;
+            NoRelay;
+            ListenOn = "127.0.0.1";
+            TLS_Cred = "{P("cert.pem")}", "{P("key.pem")}";
+            TLS_CA = "{P("cert.pem")}";
+            TLS_DH_File = "{P("dh.pem")}";
+            LoadExtension = "{Extensions}/acl_wl.fdx" : "{P("acl_wl.conf")}";
+            LoadExtension = "{Extensions}/dict_nasreq.fdx";
+            LoadExtension = "{Extensions}/dict_dcca.fdx";
+            LoadExtension = "{Extensions}/dict_dcca_3gpp.fdx";
+            LoadExtension = "{Path.GetFullPath(fdx)}";
+            """);
+        var daemon = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("freeDiameterd", ["-c", P("freeDiameter.conf")])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir,
+        })!;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var initialized = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Read(TextReader r) => _ = Task.Run(async () =>
+        {
+            while (await r.ReadLineAsync() is { } line)
+            {
+                log.Enqueue(line);
+                if (line.Contains("daemon initialized")) initialized.TrySetResult();
+            }
+        });
+        Read(daemon.StandardOutput);
+        Read(daemon.StandardError);
+        var exited = daemon.WaitForExitAsync();
+        if (await Task.WhenAny(initialized.Task, exited, Task.Delay(TimeSpan.FromSeconds(30))) != initialized.Task)
+        {
+            if (!daemon.HasExited) daemon.Kill();
+            throw new InvalidOperationException("freeDiameterd did not start:\n" + string.Join("\n", log));
+        }
+        return new Stopper(async () =>
+        {
+            // SIGTERM: freeDiameter sends DPR to its peers and exits.
+            if (!daemon.HasExited) _ = Kill(daemon.Id, 15);
+            if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(10))) != exited) daemon.Kill();
+            daemon.Dispose();
+            Directory.Delete(dir, recursive: true);
+        });
+
+        static async Task Run(string file, params string[] args)
+        {
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args)
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            })!;
+            var err = p.StandardError.ReadToEndAsync();
+            await p.StandardOutput.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {args[0]} failed ({p.ExitCode}): {await err}");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
 }
