@@ -126,6 +126,9 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         PublishStatus();
     }
 
+    // Messages from an open connection this actor may hold before acking them (see ConnectionCommands.Pipeline).
+    private const int PipelineWindow = 32;
+
     private static TimeSpan SweepInterval(TimeSpan timeout) =>
         TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 10, 10, 1000));
 
@@ -467,6 +470,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private void Opened(Conn conn, PeerState state, string reason)
     {
         _open = conn;
+        // Open: this actor owns the connection until it closes, so it may take several messages at a time.
+        conn.Actor.Tell(new ConnectionCommands.Pipeline(PipelineWindow));
         _reconnectAttempt = 0;
         _lastReceived = Environment.TickCount64;
         // The watchdog comes up first, so that the status published with the open state already says whether the

@@ -48,6 +48,10 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly Channel<ByteString> _channel;
     private IActorRef _owner;
     private IActorRef? _streamSender;
+    // Messages handed to the owner and not yet acked, and how many may be (ConnectionCommands.Pipeline).
+    private int _unacked;
+    private int _window = 1;
+    private bool _streamWaits;
     private UniqueKillSwitch? _killSwitch;
     private bool _connected;
     private bool _reported;
@@ -73,16 +77,25 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
         Receive<InboundMessage>(m =>
         {
-            _streamSender = Sender;
             _owner.Tell(new Received(Self, m.Message));
+            Delivered();
         });
         Receive<InboundError>(e =>
         {
-            _streamSender = Sender;
             _owner.Tell(new ReceiveFailed(Self, e));
             if (e.Fatal) _closeReason = e.Error.ToString();
+            Delivered();
         });
-        Receive<ConnectionCommands.Ack>(_ => _streamSender?.Tell(StreamAck.Instance));
+        Receive<ConnectionCommands.Ack>(_ =>
+        {
+            if (_unacked > 0) _unacked--;
+            ReleaseStream();
+        });
+        Receive<ConnectionCommands.Pipeline>(p =>
+        {
+            _window = Math.Max(1, p.Window);
+            ReleaseStream();
+        });
         Receive<ConnectionCommands.SetOwner>(s => _owner = s.Owner);
         Receive<ConnectionCommands.Close>(_ =>
         {
@@ -103,6 +116,22 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         });
         Receive<StreamCompleted>(_ => Gone(_closeReason ?? "closed by the peer"));
         Receive<StreamFailed>(f => Gone(_closeReason ?? f.Cause.Message));
+    }
+
+    // The stream's next element is released while fewer than the window wait for the owner's ack.
+    private void Delivered()
+    {
+        _streamSender = Sender;
+        _unacked++;
+        _streamWaits = true;
+        ReleaseStream();
+    }
+
+    private void ReleaseStream()
+    {
+        if (!_streamWaits || _unacked >= _window) return;
+        _streamWaits = false;
+        _streamSender?.Tell(StreamAck.Instance);
     }
 
     protected override void PreStart()

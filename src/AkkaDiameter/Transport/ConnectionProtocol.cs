@@ -44,6 +44,12 @@ public static class ConnectionCommands
     /// <summary>Take over the connection: events go to <paramref name="Owner"/> from now on.</summary>
     public sealed record SetOwner(IActorRef Owner);
 
+    /// <summary>Hand the owner up to <paramref name="Window"/> messages before its acks (1 until told: one at a time,
+    /// so that no message reaches an owner that is handing the connection over). An open peer pipelines: its
+    /// mailbox then holds several messages per run instead of one message per thread wake-up, and the stream does
+    /// not wait for a round trip per message. Still bounded: past the window the stream waits and TCP pushes back.</summary>
+    public sealed record Pipeline(int Window);
+
     /// <summary>Close after the queued writes are sent.</summary>
     public sealed class Close
     {
