@@ -36,9 +36,11 @@ public static class AvpReader
                 headerSize = Avp.VendorHeaderLength;
             }
             var definition = dictionary.FindAvp(code, vendorId);
-            var name = definition?.Name ?? (vendorId == 0 ? $"AVP {code}" : $"AVP {code} (vendor {vendorId})");
+            // Named only for an error: an AVP the dictionary does not know costs no string when it is well formed.
+            string Name() => definition?.Name ?? (vendorId == 0 ? $"AVP {code}" : $"AVP {code} (vendor {vendorId})");
             if (length < headerSize || length > left)
             {
+                var name = Name();
                 var why = length < headerSize
                     ? $"{name} has AVP Length {length}, less than its {headerSize}-byte header"
                     : $"{name} has AVP Length {length}, but only {left} bytes are left in the message";
@@ -47,7 +49,7 @@ public static class AvpReader
             var padded = (length + 3) & ~3;
             var avp = new Avp(dictionary, definition, code, vendorId, flags, region.Slice(offset + headerSize, length - headerSize));
             if (padded > left)
-                return new DiameterError(ResultCodes.InvalidAvpLength, $"{name} is not padded to a multiple of 4 bytes", avp);
+                return new DiameterError(ResultCodes.InvalidAvpLength, $"{Name()} is not padded to a multiple of 4 bytes", avp);
             into.Add(avp);
             offset += padded;
         }
