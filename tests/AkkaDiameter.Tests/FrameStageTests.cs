@@ -92,7 +92,7 @@ public class FrameStageTests : TestKit
     {
         var one = ByteString.FromBytes(Dwr(1));
         Assert.Same(one, new WriteBatch(one).ToByteString());
-        // 100 DWRs of 56 bytes: past the first 4 KiB buffer, so it grows while copying.
+        // 100 DWRs of 56 bytes, joined in order.
         var batch = new WriteBatch(ByteString.FromBytes(Dwr(0)));
         for (uint i = 1; i < 100; i++) batch.Add(ByteString.FromBytes(Dwr(i)));
         var joined = batch.ToByteString();
