@@ -175,7 +175,7 @@ internal sealed class LoadPeer : IAsyncDisposable
             if (!_pending.Remove(m.HopByHop, out p)) { _run.CountUnexpected(); return; }   // already timed out
         }
         Latency.RecordValue(Math.Max(1, (now - p.StartTimestamp) * 1_000_000 / Stopwatch.Frequency));
-        _run.CountAnswer(m.ResultCode);
+        _run.CountAnswer(m.ResultCode, m.Experimental);
         var success = m.ResultCode is >= 2000 and < 3000;
         // A procedure goes on after a success only, as an MME does (no ULR after a failed AIR), and while the budget
         // of --requests lasts (the last procedures may be cut short).

@@ -22,7 +22,7 @@ public static class LoadReport
         sb.AppendLine(Invariant, $"  answered    {r.Answered}");
         sb.AppendLine(Invariant, $"  timeouts    {r.Timeouts}");
         foreach (var (code, n) in r.ResultCodes.OrderBy(kv => kv.Key))
-            sb.AppendLine(Invariant, $"  {code,-10}  {n,-10} {Name(code)}");
+            sb.AppendLine(Invariant, $"  {code,-10}  {n,-10} {Name(code, r.ExperimentalResultCodes.Contains(code))}");
         sb.AppendLine(Invariant, $"  duration    {r.Duration.TotalSeconds:0.000} s");
         sb.AppendLine(Invariant, $"  throughput  {r.RatePerSecond:0} answers/s");
         sb.AppendLine(Invariant, $"  latency ms  p50 {r.PercentileMs(50):0.000}  p90 {r.PercentileMs(90):0.000}  p99 {r.PercentileMs(99):0.000}  p99.9 {r.PercentileMs(99.9):0.000}  max {r.MaxMs:0.000}");
@@ -30,16 +30,8 @@ public static class LoadReport
         return sb.ToString();
     }
 
-    private static string Name(uint code) => code switch
-    {
-        0 => "(no Result-Code)",
-        5001 => "DIAMETER_ERROR_USER_UNKNOWN",
-        5004 => "DIAMETER_ERROR_ROAMING_NOT_ALLOWED",
-        5420 => "DIAMETER_ERROR_UNKNOWN_EPS_SUBSCRIPTION",
-        5421 => "DIAMETER_ERROR_RAT_NOT_ALLOWED",
-        4181 => "DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE",
-        _ => ResultCodes.NameOf(code),
-    };
+    private static string Name(uint code, bool experimental) =>
+        code == 0 ? "(no Result-Code)" : experimental ? ResultCodes.ExperimentalNameOf(code) : ResultCodes.NameOf(code);
 
     /// <summary><c>{"requests","answered","timeouts","resultCodes":{"2001":n},"durationSeconds","ratePerSecond",
     /// "latencyMs":{"p50","p90","p99","p999","max"}}</c>.</summary>

@@ -36,6 +36,10 @@ public sealed record LoadResult(LoadOptions Options, long Requests, long Answere
     /// <summary>Largest latency, ms.</summary>
     public double MaxMs => Latency.TotalCount == 0 ? 0 : Latency.GetMaxValue() / 1000.0;
 
+    /// <summary>The codes of <see cref="ResultCodes"/> that came as an Experimental-Result-Code (TS 29.272 §7.4), not
+    /// a Result-Code: 5001 is DIAMETER_ERROR_USER_UNKNOWN there and DIAMETER_AVP_UNSUPPORTED as a Result-Code.</summary>
+    public IReadOnlySet<uint> ExperimentalResultCodes { get; init; } = new HashSet<uint>();
+
     /// <summary>Every request answered and every peer connected.</summary>
     public bool AllAnswered => Answered == Requests && Timeouts == 0 && Failures.Count == 0;
 }
@@ -48,6 +52,7 @@ public sealed class LoadRun
 {
     private readonly LoadOptions _options;
     private readonly ConcurrentDictionary<uint, long> _resultCodes = new();
+    private readonly ConcurrentDictionary<uint, byte> _experimental = new();
     private long _reserved, _sent, _answered, _timeouts, _errors, _unexpected, _serverRequests;
     private volatile bool _stopSending;
 
@@ -76,8 +81,9 @@ public sealed class LoadRun
     internal void CountUnexpected() => Interlocked.Increment(ref _unexpected);
     internal void CountServerRequest() => Interlocked.Increment(ref _serverRequests);
 
-    internal void CountAnswer(uint resultCode)
+    internal void CountAnswer(uint resultCode, bool experimental = false)
     {
+        if (experimental) _experimental.TryAdd(resultCode, 0);
         Interlocked.Increment(ref _answered);
         if (resultCode is < 2000 or >= 3000) Interlocked.Increment(ref _errors);
         _resultCodes.AddOrUpdate(resultCode, 1, (_, n) => n + 1);
@@ -151,7 +157,10 @@ public sealed class LoadRun
         foreach (var p in peers) await p.DisposeAsync();
         if (Interlocked.Read(ref _unexpected) > 0) failures.Add($"{_unexpected} answer(s) matched no request in flight (answered after their timeout)");
         return new LoadResult(_options, Interlocked.Read(ref _sent), Interlocked.Read(ref _answered), Interlocked.Read(ref _timeouts),
-            new Dictionary<uint, long>(_resultCodes), Stopwatch.GetElapsedTime(start, end), total, seconds, failures.ToList());
+            new Dictionary<uint, long>(_resultCodes), Stopwatch.GetElapsedTime(start, end), total, seconds, failures.ToList())
+        {
+            ExperimentalResultCodes = _experimental.Keys.ToHashSet(),
+        };
     }
 
     /// <summary>

@@ -97,21 +97,23 @@ internal sealed class RequestTemplate
 }
 
 /// <summary>What the generator reads of a received message: the header and, for answers, the result.</summary>
-internal readonly record struct Received(bool IsRequest, uint CommandCode, uint HopByHop, uint EndToEnd, uint ResultCode)
+internal readonly record struct Received(bool IsRequest, uint CommandCode, uint HopByHop, uint EndToEnd, uint ResultCode,
+    bool Experimental = false)
 {
     /// <summary>Reads the header and scans the top-level AVPs for Result-Code (268) or Experimental-Result (297) /
-    /// Experimental-Result-Code (298), RFC 6733 §7.1 and TS 29.272 §7.4; 0 when neither is there.</summary>
+    /// Experimental-Result-Code (298), RFC 6733 §7.1 and TS 29.272 §7.4; 0 when neither is there.
+    /// <see cref="Experimental"/> says which it was: the same number names different results in the two.</summary>
     public static Received Read(ReadOnlySpan<byte> frame)
     {
         var flags = frame[4];
         var command = BinaryPrimitives.ReadUInt32BigEndian(frame[4..]) & 0xFF_FFFF;
         var hbh = BinaryPrimitives.ReadUInt32BigEndian(frame[12..]);
         var e2e = BinaryPrimitives.ReadUInt32BigEndian(frame[16..]);
-        var result = (flags & 0x80) != 0 ? 0u : FindResult(frame[20..]);
-        return new Received((flags & 0x80) != 0, command, hbh, e2e, result);
+        var (result, experimental) = (flags & 0x80) != 0 ? (0u, false) : FindResult(frame[20..]);
+        return new Received((flags & 0x80) != 0, command, hbh, e2e, result, experimental);
     }
 
-    private static uint FindResult(ReadOnlySpan<byte> avps)
+    private static (uint Code, bool Experimental) FindResult(ReadOnlySpan<byte> avps)
     {
         uint experimental = 0;
         while (avps.Length >= 8)
@@ -121,11 +123,11 @@ internal readonly record struct Received(bool IsRequest, uint CommandCode, uint 
             var header = (avps[4] & 0x80) != 0 ? 12 : 8;
             if (length < header || length > avps.Length) break;
             var data = avps[header..length];
-            if (code == 268 && data.Length == 4) return BinaryPrimitives.ReadUInt32BigEndian(data);
+            if (code == 268 && data.Length == 4) return (BinaryPrimitives.ReadUInt32BigEndian(data), false);
             if (code == 297) experimental = FindResultIn(data);
             avps = avps[Math.Min(avps.Length, (length + 3) & ~3)..];
         }
-        return experimental;
+        return (experimental, experimental != 0);
     }
 
     private static uint FindResultIn(ReadOnlySpan<byte> group)

@@ -60,6 +60,12 @@ public static class ResultCodes
     public static string NameOf(uint resultCode) =>
         DiameterDictionary.Base.FindAvp(268, 0)?.NameOf(resultCode) ?? $"RESULT_CODE_{resultCode}";
 
+    /// <summary>The name of an Experimental-Result-Code (<c>DIAMETER_ERROR_USER_UNKNOWN</c> for 5001 of TS 29.272
+    /// §7.4.3), from the dictionary's Experimental-Result-Code values, or <c>EXPERIMENTAL_n</c> when unknown. The same
+    /// number names a different thing as a Result-Code (5001 is DIAMETER_AVP_UNSUPPORTED there).</summary>
+    public static string ExperimentalNameOf(uint code) =>
+        DiameterDictionary.Base.FindAvp(298, 0)?.NameOf(code) ?? $"EXPERIMENTAL_{code}";
+
     /// <summary>True for the protocol errors (3xxx), which RFC 6733 §7.1.3 answers with the E bit set.</summary>
     public static bool IsProtocolError(uint resultCode) => resultCode is >= 3000 and < 4000;
 }

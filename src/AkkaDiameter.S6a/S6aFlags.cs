@@ -204,18 +204,9 @@ public static class S6aResultCodes
     /// <summary>DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE (4181, transient).</summary>
     public const uint AuthenticationDataUnavailable = 4181;
 
-    /// <summary>The name of an Experimental-Result-Code of TS 29.272 §7.4.3, or "EXPERIMENTAL_{code}".</summary>
-    public static string NameOf(uint code) => code switch
-    {
-        UserUnknown => "DIAMETER_ERROR_USER_UNKNOWN",
-        RoamingNotAllowed => "DIAMETER_ERROR_ROAMING_NOT_ALLOWED",
-        UnknownEpsSubscription => "DIAMETER_ERROR_UNKNOWN_EPS_SUBSCRIPTION",
-        RatNotAllowed => "DIAMETER_ERROR_RAT_NOT_ALLOWED",
-        EquipmentUnknown => "DIAMETER_ERROR_EQUIPMENT_UNKNOWN",
-        AuthenticationDataUnavailable => "DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE",
-        UnknownServingNode => "DIAMETER_ERROR_UNKOWN_SERVING_NODE",
-        _ => $"EXPERIMENTAL_{code}",
-    };
+    /// <summary>The name of an Experimental-Result-Code of TS 29.272 §7.4.3, or "EXPERIMENTAL_{code}"
+    /// (<see cref="Protocol.ResultCodes.ExperimentalNameOf"/>: the dictionary's names).</summary>
+    public static string NameOf(uint code) => Protocol.ResultCodes.ExperimentalNameOf(code);
 
     /// <summary>DIAMETER_ERROR_UNKOWN_SERVING_NODE (5423; the spelling is the specification's).</summary>
     public const uint UnknownServingNode = 5423;

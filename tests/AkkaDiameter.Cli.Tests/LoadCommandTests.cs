@@ -172,4 +172,18 @@ public sealed class LoadCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.logle
         Assert.Equal(1, code);
         Assert.Contains("--requests or --duration is required", err);
     }
+
+    [Fact]
+    public void The_report_names_a_code_by_where_it_came_from_Result_Code_or_Experimental_Result_Code()
+    {
+        var options = new LoadOptions
+        {
+            Target = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 3868), OriginHost = "x", OriginRealm = "r", DestinationRealm = "r",
+        };
+        LoadResult Result(bool experimental) => new(options, 2, 2, 0, new Dictionary<uint, long> { [5001] = 2 }, TimeSpan.FromSeconds(1),
+            new HdrHistogram.LongHistogram(3_600_000_000L, 3), [], []) { ExperimentalResultCodes = experimental ? new HashSet<uint> { 5001 } : new HashSet<uint>() };
+        // RFC 6733 §7.1.5 as a Result-Code; TS 29.272 §7.4.3.1 as an Experimental-Result-Code.
+        Assert.Contains("5001        2          DIAMETER_AVP_UNSUPPORTED", LoadReport.Text(Result(false)));
+        Assert.Contains("5001        2          DIAMETER_ERROR_USER_UNKNOWN", LoadReport.Text(Result(true)));
+    }
 }

@@ -41,6 +41,18 @@ public class DictionaryTests
     [MemberData(nameof(BaseResultCodes))]
     public void Every_RFC_6733_result_code_has_its_name(uint code, string name) => Assert.Equal(name, ResultCodes.NameOf(code));
 
+    [Theory]
+    [InlineData(5001u, "DIAMETER_ERROR_USER_UNKNOWN")]
+    [InlineData(5420u, "DIAMETER_ERROR_UNKNOWN_EPS_SUBSCRIPTION")]
+    [InlineData(5423u, "DIAMETER_ERROR_UNKOWN_SERVING_NODE")]      // TS 29.272 §7.4.3's own spelling
+    [InlineData(4181u, "DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE")]
+    [InlineData(9999u, "EXPERIMENTAL_9999")]
+    public void Experimental_result_codes_are_named_from_the_dictionary_apart_from_result_codes(uint code, string name)
+    {
+        Assert.Equal(name, ResultCodes.ExperimentalNameOf(code));
+        if (code == 5001) Assert.Equal("DIAMETER_AVP_UNSUPPORTED", ResultCodes.NameOf(code));
+    }
+
     public static IEnumerable<object[]> S6aAvpRows =>
         Rows("s6a-avps.tsv").Where(r => r[0] != "Call-Barring-Infor-List")
             .Select(r => new object[] { r[0], uint.Parse(r[1]), uint.Parse(r[2]), r[3], r[4], r.Length > 10 ? r[10] : "" });
