@@ -85,6 +85,35 @@ public class DispatchTests(ITestOutputHelper output) : TestKit("akka.loglevel = 
         await hss.StopAsync();
     }
 
+    /// <summary>A handler whose constructor throws: its subscriber store is misconfigured.</summary>
+    private sealed class BrokenHandler : DiameterRequestHandler
+    {
+        public BrokenHandler() => throw new InvalidOperationException("subscriber database path not set");
+        protected override void Handle(IncomingRequest r) => r.Reply(r.CreateAnswer());
+    }
+
+    [Fact]
+    public async Task A_handler_that_cannot_be_created_is_stopped_not_restarted_in_a_loop_and_its_requests_are_answered_5012_saying_why()
+    {
+        var (hss, mme) = await Nodes(new DiameterHandlers().Add<UlrHandler>("ULR").Add<BrokenHandler>("AIR"));
+        DiameterMessage Air() => DiameterMessage.CreateRequest("AIR").Add("Session-Id", mme.NewSessionId())
+            .Add("Auth-Session-State", "NO_STATE_MAINTAINED").Add("Destination-Realm", Realm)
+            .Add("User-Name", "001010000000001").Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
+        // The first AIRs may still have been handed to the handler before it was stopped (then the node's deadline
+        // answers them 5012); from then on the router answers at once, saying why.
+        await AwaitAssertAsync(async () =>
+        {
+            var aia = await mme.SendAsync(Hss, Air());
+            Assert.Equal(ResultCodes.UnableToComply, aia.ResultCode);
+            Assert.Contains("could not be created: subscriber database path not set", aia.GetString("Error-Message"));
+        }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+        // The node and its other handlers carry on.
+        var ula = await mme.SendAsync(Hss, Ulr(mme.NewSessionId(), "001010000000002"));
+        Assert.Equal(ResultCodes.Success, ula.ResultCode);
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
     [Fact]
     public async Task A_handler_that_never_answers_is_answered_5012_at_request_timeout_and_its_session_moves_on()
     {

@@ -4,18 +4,18 @@ using Akka.Actor;
 namespace AkkaDiameter.Applications;
 
 /// <summary>
-/// The node's handler actors by (application, command): published once by the <see cref="ApplicationRouter"/> that
-/// created and supervises them, read by the peer actors, which then hand a NO_STATE_MAINTAINED request straight to
+/// The node's handler actors by (application, command): published by the <see cref="ApplicationRouter"/> that
+/// created and supervises them (again when one is stopped), read by the peer actors, which then hand a NO_STATE_MAINTAINED request straight to
 /// its handler. That is one actor hop fewer per request, and no single router mailbox that every request of every
 /// peer has to pass. Before it is published (the node's first moments) and for a command without a handler, requests
-/// go through the router, which answers DIAMETER_COMMAND_UNSUPPORTED 3001. Written once, then only read: an immutable
-/// table behind a volatile reference.
+/// go through the router, which answers DIAMETER_COMMAND_UNSUPPORTED 3001 (or 5012 for a stopped handler). Written
+/// rarely, read on every request: an immutable table behind a volatile reference.
 /// </summary>
 internal sealed class HandlerDirectory
 {
     private FrozenDictionary<ulong, IActorRef>? _handlers;
 
-    /// <summary>Publishes the handlers; called by the router once it has created them.</summary>
+    /// <summary>Publishes the handlers; called by the router when it has created them, and when one stopped.</summary>
     public void Publish(IReadOnlyDictionary<ulong, IActorRef> handlers) => Volatile.Write(ref _handlers, handlers.ToFrozenDictionary());
 
     /// <summary>The handler for (application, command), or null: none, or not yet published.</summary>
