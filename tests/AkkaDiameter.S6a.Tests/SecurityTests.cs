@@ -42,6 +42,27 @@ public class SecurityTests
         Assert.Equal(H(r[13]), m.F5Star(rand));
     }
 
+    /// <summary>One instance serves many vectors (one RAND each) and keeps TEMP for the last RAND: with test set 1's K
+    /// and OPc, each RAND of the 20 sets in turn, then the first again, gives what a fresh instance gives.</summary>
+    [Fact]
+    public void One_Milenage_instance_gives_each_RAND_its_own_results()
+    {
+        var first = Rows("milenage-testsets.tsv").First();
+        var (k, opc, sqn, amf) = (H(first[1]), H(first[6]), H(first[3]), H(first[4]));
+        var rands = Rows("milenage-testsets.tsv").Select(r => H(r[2])).Append(H(first[2])).ToList();
+        using var reused = new Milenage(k, opc);
+        foreach (var rand in rands)
+        {
+            using var fresh = new Milenage(k, opc);
+            var (expected, actual) = (fresh.F2345(rand), reused.F2345(rand));
+            Assert.Equal([expected.Res, expected.Ck, expected.Ik, expected.Ak], [actual.Res, actual.Ck, actual.Ik, actual.Ak]);
+            var (expectedF1, actualF1) = (fresh.F1(rand, sqn, amf), reused.F1(rand, sqn, amf));
+            Assert.Equal([expectedF1.MacA, expectedF1.MacS], [actualF1.MacA, actualF1.MacS]);
+            Assert.Equal(fresh.F5Star(rand), reused.F5Star(rand));
+        }
+        Assert.Equal(H(first[9]), reused.F2345(rands[^1]).Res);   // and the last is test set 1 again
+    }
+
     [Fact]
     public void Every_TS_35_208_test_set_is_in_the_table()
     {

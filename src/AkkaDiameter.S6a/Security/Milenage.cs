@@ -9,7 +9,13 @@ namespace AkkaDiameter.S6a.Security;
 public sealed class Milenage : IDisposable
 {
     private readonly Aes _aes;
+    // One AES context for all of this instance's blocks: Aes.EncryptEcb makes (and keys) a new one per call, which
+    // cost more than the block itself.
+    private readonly ICryptoTransform _encryptor;
     private readonly byte[] _opc;
+    // f1 and f2..f5 of one vector start from the same TEMP = E_K(RAND ⊕ OPc): computed once per RAND.
+    private readonly byte[] _lastRand = new byte[16];
+    private byte[]? _lastTemp;
 
     /// <summary>A MILENAGE instance for subscriber key <paramref name="k"/> and its OPc (both 16 octets).</summary>
     public Milenage(ReadOnlySpan<byte> k, ReadOnlySpan<byte> opc)
@@ -18,6 +24,9 @@ public sealed class Milenage : IDisposable
         if (opc.Length != 16) throw new ArgumentException("OPc is 16 octets (TS 35.206 §2.3)", nameof(opc));
         _aes = Aes.Create();
         _aes.Key = k.ToArray();
+        _aes.Mode = CipherMode.ECB;
+        _aes.Padding = PaddingMode.None;
+        _encryptor = _aes.CreateEncryptor();
         _opc = opc.ToArray();
     }
 
@@ -65,9 +74,12 @@ public sealed class Milenage : IDisposable
     private byte[] Temp(ReadOnlySpan<byte> rand)
     {
         if (rand.Length != 16) throw new ArgumentException("RAND is 16 octets", nameof(rand));
+        if (_lastTemp is not null && rand.SequenceEqual(_lastRand)) return _lastTemp;
         Span<byte> x = stackalloc byte[16];
         for (var i = 0; i < 16; i++) x[i] = (byte)(rand[i] ^ _opc[i]);
-        return Encrypt(x);
+        var temp = Encrypt(x);
+        rand.CopyTo(_lastRand);
+        return _lastTemp = temp;
     }
 
     // OUTn = E_K(rot(TEMP ⊕ OPc, rn) ⊕ cn) ⊕ OPc, where cn has its only set bits in the last octet.
@@ -81,8 +93,18 @@ public sealed class Milenage : IDisposable
         return output;
     }
 
-    private byte[] Encrypt(ReadOnlySpan<byte> block) => _aes.EncryptEcb(block, PaddingMode.None);
+    private byte[] Encrypt(ReadOnlySpan<byte> block)
+    {
+        var input = block.ToArray();
+        var output = new byte[16];
+        _encryptor.TransformBlock(input, 0, 16, output, 0);
+        return output;
+    }
 
     /// <inheritdoc />
-    public void Dispose() => _aes.Dispose();
+    public void Dispose()
+    {
+        _encryptor.Dispose();
+        _aes.Dispose();
+    }
 }
