@@ -10,7 +10,8 @@ using static AkkaDiameter.Tests.TestNodes;
 namespace AkkaDiameter.Tests;
 
 /// <summary>The connection actor's hand-over of received messages to its owner: one at a time until the owner asks
-/// for a window, then no more than the window before the owner's acks.</summary>
+/// for a window, then no more than the window before the owner's acks, messages that arrived together handed over
+/// together.</summary>
 public class ConnectionActorTests : TestKit
 {
     private static DiameterMessage Dwr(uint hopByHop)
@@ -29,25 +30,26 @@ public class ConnectionActorTests : TestKit
             owner.Ref, NodeSettings(Hss, null, ""), DiameterDictionary.Default, Sys.Materializer()));
         await peer.AcceptAsync();
         owner.ExpectMsg<ConnectionEvents.Connected>();
-        // Six messages in one TCP write: the stream has them all at once.
-        await peer.SendRawAsync([.. Enumerable.Range(1, 6).SelectMany(i => Dwr((uint)i).Encode())]);
+        // Eight messages in one TCP write: the stream has them all at once.
+        await peer.SendRawAsync([.. Enumerable.Range(1, 8).SelectMany(i => Dwr((uint)i).Encode())]);
 
         uint Next() => owner.ExpectMsg<ConnectionEvents.Received>().Message.HopByHopId;
-        void Ack() => connection.Tell(ConnectionCommands.Ack.Instance, owner.Ref);
+        uint[] NextBatch() => [.. owner.ExpectMsg<ConnectionEvents.ReceivedBatch>().Messages.Select(m => m.HopByHopId)];
+        void Ack(int n = 1) => connection.Tell(ConnectionCommands.Ack.Of(n), owner.Ref);
 
         Assert.Equal(1u, Next());
         owner.ExpectNoMsg(TimeSpan.FromMilliseconds(300));     // window 1: the next waits for the ack
         Ack();
         Assert.Equal(2u, Next());
         connection.Tell(new ConnectionCommands.Pipeline(3), owner.Ref);
-        Assert.Equal(3u, Next());                               // 2 and 3 unacked,
-        Assert.Equal(4u, Next());                               // and 4: the window is full
+        Assert.Equal([3u, 4u], NextBatch());                    // 2 unacked, so 3 and 4 fill the window, in one go
         owner.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Ack();
         Assert.Equal(5u, Next());                               // in order, one more per ack
         owner.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
-        Ack();
-        Assert.Equal(6u, Next());
+        Ack(3);                                                 // one ack for 3, 4 and 5
+        Assert.Equal([6u, 7u, 8u], NextBatch());
+        owner.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         connection.Tell(ConnectionCommands.Abort.Instance, owner.Ref);
     }
 }

@@ -452,4 +452,42 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         Assert.Equal((ResultCodes.UnableToDeliver, true), (local.ResultCode!.Value, local.IsError));
         Assert.Equal("a;1", local.SessionId);
     }
+
+    private static DiameterMessage Dwr(uint hopByHop)
+    {
+        var dwr = DiameterMessage.CreateRequest("DWR").Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm);
+        dwr.HopByHopId = hopByHop;
+        return dwr;
+    }
+
+    [Fact]
+    public async Task Messages_that_arrive_together_are_handled_in_order_and_acknowledged_with_one_ack()
+    {
+        var h = new Harness(this, Loser);
+        await h.ToIOpen();
+        h.IConn.FishForMessage(m => m is ConnectionCommands.Pipeline, TimeSpan.FromSeconds(3));
+        h.Peer.Tell(new ReceivedBatch(h.IConn.Ref, [Dwr(1), Dwr(2), Dwr(3)]));
+        foreach (var hopByHop in new uint[] { 1, 2, 3 })
+        {
+            var dwa = await Harness.Read(h.IOut);
+            Assert.Equal((280u, false, hopByHop), (dwa.CommandCode, dwa.IsRequest, dwa.HopByHopId));
+        }
+        h.IConn.FishForMessage<ConnectionCommands.Ack>(a => a.Count == 3, TimeSpan.FromSeconds(3));   // after the CEA's own ack
+        Assert.Equal(PeerState.IOpen, h.State);
+    }
+
+    [Fact]
+    public async Task A_batch_is_read_by_the_state_each_message_leaves_and_what_follows_a_DPR_is_dropped_but_acknowledged()
+    {
+        var h = new Harness(this, Loser);
+        await h.ToIOpen();
+        h.IConn.FishForMessage(m => m is ConnectionCommands.Pipeline, TimeSpan.FromSeconds(3));
+        var dpr = DiameterMessage.CreateRequest("DPR").Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm).Add("Disconnect-Cause", 0);
+        h.Peer.Tell(new ReceivedBatch(h.IConn.Ref, [Dwr(1), dpr, Dwr(3)]));
+        Assert.Equal(1u, (await Harness.Read(h.IOut)).HopByHopId);        // DWA
+        Assert.Equal(282u, (await Harness.Read(h.IOut)).CommandCode);      // DPA, then I-Disc
+        h.IConn.FishForMessage<ConnectionCommands.Ack>(a => a.Count == 3, TimeSpan.FromSeconds(3));
+        Assert.Equal(PeerState.Closed, h.State);
+        Assert.True(h.Nothing(h.IOut));                                    // the DWR after the DPR is not answered
+    }
 }

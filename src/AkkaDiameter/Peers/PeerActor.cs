@@ -126,8 +126,11 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         PublishStatus();
     }
 
-    // Messages from an open connection this actor may hold before acking them (see ConnectionCommands.Pipeline).
-    private const int PipelineWindow = 32;
+    // Messages from an open connection this actor may hold before acking them (see ConnectionCommands.Pipeline): they
+    // come in batches of what arrived together, so the window is sized to a busy TCP read (8 peers x 64 outstanding
+    // ULRs gave 32 too few: measured +8-25 % answers/s from 32 to 128). It bounds messages, not requests in progress;
+    // those are max-pending-requests.
+    private const int PipelineWindow = 128;
 
     private static TimeSpan SweepInterval(TimeSpan timeout) =>
         TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 10, 10, 1000));
@@ -272,6 +275,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private void Open()
     {
         Receive<Received>(r => r.Connection.Equals(_open?.Actor), r => { try { OnOpenMessageSafely(r.Message); } finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); } });
+        Receive<ReceivedBatch>(b => b.Connection.Equals(_open?.Actor), OnReceivedBatch);
         Receive<PeerCommands.SendRequest>(s => SendRequest(s.Request, Sender, null));
         Receive<RouteRequest>(r => SendRequest(r.Request, Sender, r.Correlation));
         Receive<IncomingCer>(RReject);
@@ -294,13 +298,10 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     {
         Receive<Received>(r => r.Connection.Equals(_open?.Actor), r =>
         {
-            try
-            {
-                if (Classify(r.Message) == Kind.Dpa) { _base = _base with { Dpa = r.Message }; ToClosed("Rcv-DPA", orderly: true); }
-                else OnOpenMessageSafely(r.Message);   // answers still complete their requests; DWR is still answered
-            }
+            try { OnClosingMessage(r.Message); }
             finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); }
         });
+        Receive<ReceivedBatch>(b => b.Connection.Equals(_open?.Actor), OnReceivedBatch);
         Receive<Disconnected>(d => d.Connection.Equals(_open?.Actor), d => ToClosed($"Peer-Disc: {d.Reason}"));
         Receive<StateTimeout>(t => t.Generation == _generation, _ => ToClosed("Timeout: no DPA"));
         Receive<Stop>(s => { if (s.ReplyTo is not null) _disconnectWaiters.Add(s.ReplyTo); });
@@ -327,6 +328,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         Receive<WinElection>(_ => { });
         // Messages on a connection this state is not reading: a late frame on a connection being closed.
         Receive<Received>(r => r.Connection.Tell(ConnectionCommands.Ack.Instance));
+        Receive<ReceivedBatch>(b => b.Connection.Tell(ConnectionCommands.Ack.Of(b.Messages.Count)));
         Receive<ReceiveFailed>(OnReceiveFailed);
         Receive<Connected>(c => c.Connection.Tell(ConnectionCommands.Abort.Instance));
         Receive<ConnectFailed>(_ => { });
@@ -497,6 +499,30 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             _log.Warning("Could not process {0} from {1}: {2}", m, _peerHost, e.Error);
             if (m.IsRequest && _open is not null) Write(_open, m.CreateErrorAnswer(e.Error, _settings.OriginHost, _settings.OriginRealm));
         }
+    }
+
+    private void OnClosingMessage(DiameterMessage m)
+    {
+        if (Classify(m) == Kind.Dpa) { _base = _base with { Dpa = m }; ToClosed("Rcv-DPA", orderly: true); }
+        else OnOpenMessageSafely(m);   // answers still complete their requests; DWR is still answered
+    }
+
+    /// <summary>Messages that arrived together on the open connection (the window of
+    /// <see cref="ConnectionCommands.Pipeline"/>), each handled as if it had come alone: by the state the previous one
+    /// left. Once one ends the connection (DPR, DPA), the rest are dropped as a closed connection's late frames are.</summary>
+    private void OnReceivedBatch(ReceivedBatch b)
+    {
+        try
+        {
+            foreach (var m in b.Messages)
+            {
+                if (!b.Connection.Equals(_open?.Actor)) break;
+                if (_state == PeerState.Closing) OnClosingMessage(m);
+                else if (_state.IsOpen()) OnOpenMessageSafely(m);
+                else break;
+            }
+        }
+        finally { b.Connection.Tell(ConnectionCommands.Ack.Of(b.Messages.Count)); }
     }
 
     private void OnOpenMessage(DiameterMessage m)

@@ -6,6 +6,7 @@ using Akka.IO;
 using Tcp = Akka.Streams.Dsl.Tcp;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
 using AkkaDiameter.Settings;
 using static AkkaDiameter.Transport.ConnectionEvents;
@@ -15,12 +16,16 @@ namespace AkkaDiameter.Transport;
 /// <summary>
 /// One TCP connection as an Akka.Streams graph:
 /// <code>
-/// bounded channel ─▶ BatchWeighted(write-batch-bytes) ─▶ TCP ─▶ DiameterFrameStage ─▶ Sink.ActorRefWithAck(this)
+/// bounded channel ─▶ BatchWeighted(write-batch-bytes) ─▶ TCP ─▶ DiameterFrameStage ─▶ BatchWeighted(64 KiB) ─▶ Sink.ActorRefWithAck(this)
 /// </code>
-/// Writes are batched so that small answers under load share one socket write; reads are cut into messages and
-/// decoded on the stream, and handed to the owner one at a time (the owner's <see cref="ConnectionCommands.Ack"/>
-/// releases the next), so backpressure runs from the owner back to the peer's TCP window. The actor reports the
-/// connection's life to its owner and stops when the connection is gone.
+/// Writes are batched so that small answers under load share one socket write. Reads are cut into messages and
+/// decoded on the stream; the messages that arrive while this actor is busy are gathered into one batch, so that
+/// under load the stream and this actor exchange one message and one ack per batch, not per message. They are handed
+/// to the owner one at a time (its <see cref="ConnectionCommands.Ack"/> releases the next) until it asks for a window
+/// (<see cref="ConnectionCommands.Pipeline"/>); then up to the window at once, as a
+/// <see cref="ConnectionEvents.ReceivedBatch"/>. The next batch is taken from the stream once this one is handed
+/// over, so backpressure runs from the owner back to the peer's TCP window with at most one batch held here. The
+/// actor reports the connection's life to its owner and stops when the connection is gone.
 /// </summary>
 internal sealed class ConnectionActor : ReceiveActor, IWithTimers
 {
@@ -38,7 +43,18 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     private sealed class StreamCompleted { public static readonly StreamCompleted Instance = new(); }
     private sealed class LingerExpired { public static readonly LingerExpired Instance = new(); }
 
+    /// <summary>Frames that arrived together: what the stream's batching stage gathered while this actor was busy.</summary>
+    private sealed class InboundFrames
+    {
+        public InboundFrames(InboundFrame first) => Frames = [first];
+        public List<InboundFrame> Frames { get; }
+        public InboundFrames Add(InboundFrame frame) { Frames.Add(frame); return this; }
+    }
+
     private static readonly TimeSpan Linger = TimeSpan.FromSeconds(2);
+    // Bytes of received messages gathered into one batch while the owner is busy. Bounds what a connection holds
+    // beyond the owner's window, whatever max-message-size is (a larger message still passes, alone).
+    private const long InboundBatchBytes = 64 * 1024;
 
     private readonly Target _target;
     private readonly DiameterSettings _settings;
@@ -51,7 +67,9 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     // Messages handed to the owner and not yet acked, and how many may be (ConnectionCommands.Pipeline).
     private int _unacked;
     private int _window = 1;
-    private bool _streamWaits;
+    // The batch being handed over, from _next on; the stream is acked for the next batch when it is all handed over.
+    private InboundFrames? _inbox;
+    private int _next;
     private UniqueKillSwitch? _killSwitch;
     private bool _connected;
     private bool _reported;
@@ -75,26 +93,22 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         });
 
         Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
-        Receive<InboundMessage>(m =>
+        Receive<InboundFrames>(batch =>
         {
-            _owner.Tell(new Received(Self, m.Message));
-            Delivered();
+            _streamSender = Sender;
+            _inbox = batch;
+            _next = 0;
+            HandOver();
         });
-        Receive<InboundError>(e =>
+        Receive<ConnectionCommands.Ack>(a =>
         {
-            _owner.Tell(new ReceiveFailed(Self, e));
-            if (e.Fatal) _closeReason = e.Error.ToString();
-            Delivered();
-        });
-        Receive<ConnectionCommands.Ack>(_ =>
-        {
-            if (_unacked > 0) _unacked--;
-            ReleaseStream();
+            _unacked = Math.Max(0, _unacked - a.Count);
+            HandOver();
         });
         Receive<ConnectionCommands.Pipeline>(p =>
         {
             _window = Math.Max(1, p.Window);
-            ReleaseStream();
+            HandOver();
         });
         Receive<ConnectionCommands.SetOwner>(s => _owner = s.Owner);
         Receive<ConnectionCommands.Close>(_ =>
@@ -118,20 +132,40 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         Receive<StreamFailed>(f => Gone(_closeReason ?? f.Cause.Message));
     }
 
-    // The stream's next element is released while fewer than the window wait for the owner's ack.
-    private void Delivered()
+    // Hands the owner what the window allows, in order: an error alone, messages one at a time in window 1 and as a
+    // batch of consecutive messages otherwise; then, once the batch is all handed over, takes the stream's next.
+    private void HandOver()
     {
-        _streamSender = Sender;
-        _unacked++;
-        _streamWaits = true;
-        ReleaseStream();
-    }
-
-    private void ReleaseStream()
-    {
-        if (!_streamWaits || _unacked >= _window) return;
-        _streamWaits = false;
-        _streamSender?.Tell(StreamAck.Instance);
+        while (_inbox is { } inbox && _next < inbox.Frames.Count && _unacked < _window)
+        {
+            var frames = inbox.Frames;
+            if (frames[_next] is InboundError e)
+            {
+                _owner.Tell(new ReceiveFailed(Self, e));
+                if (e.Fatal) _closeReason = e.Error.ToString();
+                _next++;
+                _unacked++;
+                continue;
+            }
+            var end = _next + 1;
+            var room = _window - _unacked;
+            while (end < frames.Count && end - _next < room && frames[end] is InboundMessage) end++;
+            if (end - _next == 1)
+                _owner.Tell(new Received(Self, ((InboundMessage)frames[_next]).Message));
+            else
+            {
+                var messages = new DiameterMessage[end - _next];
+                for (var i = 0; i < messages.Length; i++) messages[i] = ((InboundMessage)frames[_next + i]).Message;
+                _owner.Tell(new ReceivedBatch(Self, messages));
+            }
+            _unacked += end - _next;
+            _next = end;
+        }
+        if (_inbox is not null && _next == _inbox.Frames.Count)
+        {
+            _inbox = null;
+            _streamSender?.Tell(StreamAck.Instance);
+        }
     }
 
     protected override void PreStart()
@@ -139,8 +173,12 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         var source = ChannelSource.FromReader(_channel.Reader)
             .BatchWeighted(_settings.WriteBatchBytes, b => b.Count, b => new WriteBatch(b), (batch, b) => batch.Add(b))
             .Select(batch => batch.ToByteString());
-        var sink = Sink.ActorRefWithAck<InboundFrame>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance,
-            ex => new StreamFailed(ex));
+        var sink = Flow.Create<InboundFrame>()
+            .BatchWeighted(InboundBatchBytes, f => f.Size, f => new InboundFrames(f), (batch, f) => batch.Add(f))
+            // The sink pulls as many elements ahead as its input buffer holds (16 by default), one batch each: with
+            // a buffer of one, what arrives while this actor is busy gathers in the batch stage instead.
+            .To(Sink.ActorRefWithAck<InboundFrames>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance,
+                ex => new StreamFailed(ex)).WithAttributes(Attributes.CreateInputBuffer(1, 1)));
         var frames = new DiameterFrameStage(_settings.MaxMessageSize, _dictionary);
         var self = Self;
         switch (_target)

@@ -23,6 +23,12 @@ public static class ConnectionEvents
     /// in flight per connection, so a slow owner slows the peer down through TCP instead of filling a mailbox.</summary>
     public sealed record Received(IActorRef Connection, DiameterMessage Message);
 
+    /// <summary>Several messages that arrived in order, handed over in one go to an owner that asked for a window
+    /// (<see cref="ConnectionCommands.Pipeline"/>); never more than the window. The owner acknowledges them all with one
+    /// <see cref="ConnectionCommands.Ack.Of"/>(<c>Messages.Count</c>). Under load a TCP read holds many messages: one
+    /// hand-over and one ack per read instead of per message keeps the mailboxes out of the per-request cost.</summary>
+    public sealed record ReceivedBatch(IActorRef Connection, IReadOnlyList<DiameterMessage> Messages);
+
     /// <summary>A frame could not be decoded; acknowledged like <see cref="Received"/> unless <paramref name="Error"/> is fatal.</summary>
     public sealed record ReceiveFailed(IActorRef Connection, InboundError Error);
 
@@ -33,21 +39,32 @@ public static class ConnectionEvents
 /// <summary>What an owner tells a connection actor.</summary>
 public static class ConnectionCommands
 {
-    /// <summary>Done with the last message; deliver the next.</summary>
+    /// <summary>Done with <see cref="Count"/> more of the messages handed over; deliver the next.</summary>
     public sealed class Ack
     {
-        /// <summary>The instance.</summary>
-        public static readonly Ack Instance = new();
-        private Ack() { }
+        private static readonly Ack[] Small = [.. Enumerable.Range(0, 65).Select(n => new Ack(n))];
+
+        /// <summary>Done with one message.</summary>
+        public static readonly Ack Instance = Small[1];
+
+        private Ack(int count) => Count = count;
+
+        /// <summary>How many messages this acknowledges.</summary>
+        public int Count { get; }
+
+        /// <summary>Done with <paramref name="count"/> messages (a <see cref="ConnectionEvents.ReceivedBatch"/>).</summary>
+        public static Ack Of(int count) =>
+            count >= 0 && count < Small.Length ? Small[count] : new Ack(count > 0 ? count : throw new ArgumentOutOfRangeException(nameof(count)));
     }
 
     /// <summary>Take over the connection: events go to <paramref name="Owner"/> from now on.</summary>
     public sealed record SetOwner(IActorRef Owner);
 
     /// <summary>Hand the owner up to <paramref name="Window"/> messages before its acks (1 until told: one at a time,
-    /// so that no message reaches an owner that is handing the connection over). An open peer pipelines: its
-    /// mailbox then holds several messages per run instead of one message per thread wake-up, and the stream does
-    /// not wait for a round trip per message. Still bounded: past the window the stream waits and TCP pushes back.</summary>
+    /// so that no message reaches an owner that is handing the connection over). An open peer pipelines: messages
+    /// that arrived together come as one <see cref="ConnectionEvents.ReceivedBatch"/>, so its mailbox holds one
+    /// hand-over per TCP read instead of one per message, and the stream does not wait for a round trip per message.
+    /// Still bounded: past the window the connection waits, and TCP pushes back.</summary>
     public sealed record Pipeline(int Window);
 
     /// <summary>Close after the queued writes are sent.</summary>

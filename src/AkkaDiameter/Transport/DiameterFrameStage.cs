@@ -8,7 +8,12 @@ using AkkaDiameter.Protocol.Wire;
 namespace AkkaDiameter.Transport;
 
 /// <summary>What the framing stage hands on: a decoded message, or an error.</summary>
-public abstract record InboundFrame;
+public abstract record InboundFrame
+{
+    /// <summary>The frame's length on the wire (its Message Length); 0 when no length could be trusted. What the
+    /// connection's inbound batches are weighed by.</summary>
+    public int Size { get; init; }
+}
 
 /// <summary>A complete, structurally valid message.</summary>
 /// <param name="Message">The message.</param>
@@ -124,8 +129,8 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
             var bytes = _buffer.Slice(0, length).ToArray();
             _buffer = _buffer.Slice(length);
             frame = DiameterMessage.TryDecode(bytes, _stage._dictionary, out var message, out var error)
-                ? new InboundMessage(message!)
-                : new InboundError(error!, Fatal: false);
+                ? new InboundMessage(message!) { Size = length }
+                : new InboundError(error!, Fatal: false) { Size = length };
             return true;
         }
     }
