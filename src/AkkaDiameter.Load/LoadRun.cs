@@ -187,7 +187,7 @@ public sealed class LoadRun
         ref long lastAnswered, ref long lastErrors, ref long lastTimeouts)
     {
         interval.Reset();
-        foreach (var p in peers) interval.Add(p.Latency.GetIntervalHistogram());
+        foreach (var p in peers) interval.Add(p.TakeIntervalLatency());
         total.Add(interval);
         var answered = Interlocked.Read(ref _answered);
         var errors = Interlocked.Read(ref _errors);

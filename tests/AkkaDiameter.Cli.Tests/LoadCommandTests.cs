@@ -134,6 +134,19 @@ public sealed class LoadCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.logle
     }
 
     [Fact]
+    public async Task Every_answer_is_in_the_latency_histogram_once_across_the_per_second_snapshots()
+    {
+        // Three seconds at 500/s: the per-peer snapshot histograms are handed back and reused each second.
+        var options = LoadOptions.Parse(Args("--rate", "500", "--duration", "3", "--peers", "2", "--ues", "5")[1..], out var error)
+            ?? throw new InvalidOperationException(error);
+        var result = await LoadRun.RunAsync(options, TextWriter.Null);
+        Assert.True(result.Seconds.Count >= 3, $"{result.Seconds.Count} seconds");
+        Assert.True(result.Answered > 1000, $"{result.Answered} answered");
+        Assert.Equal(result.Answered, result.Latency.TotalCount);
+        Assert.Equal(result.Answered, result.Seconds.Sum(s => s.Answered));
+    }
+
+    [Fact]
     public void Requests_the_server_never_answers_are_timeouts_and_the_exit_code_says_so()
     {
         var (code, output, err) = Cli(Args("--imsi-start", "001010000000007", "--ues", "1", "--requests", "5", "--outstanding", "5", "--timeout", "0.5"));
