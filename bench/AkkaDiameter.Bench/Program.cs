@@ -20,6 +20,8 @@ if (args is ["serve", var kind, var portText, .. var rest])
     return 0;
 }
 
+// The generator's sockets complete on the epoll thread, as `akka-diameter load` has them (see LoadRun.ReadSocketsInline).
+LoadRun.ReadSocketsInline();
 var seconds = args is ["--seconds", var s] ? double.Parse(s, CultureInfo.InvariantCulture) : 10;
 var rows = new List<(string Name, LoadResult Result)>();
 
@@ -80,6 +82,13 @@ var half = node.RatePerSecond / 2;
 var open = await Measure($"node, open loop at {half:0}/s (half the max)", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
 // The same arrival rate against the echo: what the generator, the kernel and Akka.Streams alone add to the tail.
 var openEcho = await Measure($"echo, open loop at {half:0}/s", "echo", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
+// And against a C epoll echo that does next to nothing per message: the generator's own floor.
+var cEcho = Path.GetFullPath("bench/echo/bin/epoll_echo");
+LoadResult? openCEcho = null;
+if (File.Exists(cEcho))
+    openCEcho = await Measure($"C epoll echo, open loop at {half:0}/s", "c-echo", cEcho, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
+else
+    Console.WriteLine("C epoll echo: not measured (bench/run builds it with gcc)");
 
 // 1,000 connected idle peers with watchdogs: the server's CPU over the hold, as a share of one core.
 var idle = await IdlePeers(1000, TimeSpan.FromSeconds(Math.Max(30, seconds)), 6);
@@ -89,7 +98,8 @@ Console.WriteLine();
 Console.WriteLine($"node / echo              {node.RatePerSecond / echo.RatePerSecond,6:0.00}   (target >= 0.70)");
 Console.WriteLine($"HSS ULR answers/s        {hssUlr.RatePerSecond,8:0}   (target >= 30000)");
 Console.WriteLine($"HSS AIR answers/s        {hssAir.RatePerSecond,8:0}   (target >= 15000)");
-Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms; the echo at the same rate: {openEcho.PercentileMs(99):0.000} ms)");
+Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms; the echo at the same rate: {openEcho.PercentileMs(99):0.000} ms" +
+    (openCEcho is { } c ? $", the C echo: {c.PercentileMs(99):0.000} ms)" : ")"));
 Console.WriteLine(freeDiameter is { } fd
     ? $"node / freeDiameter      {node.RatePerSecond / fd.RatePerSecond,6:0.00}   (freeDiameter 1.2.1 measured in this run; target >= 5)"
     : $"node / freeDiameter      {node.RatePerSecond / 15000,6:0.00}   (freeDiameter 1.2.1 not measured: about 15k/s on this machine, from the issue; target >= 5)");

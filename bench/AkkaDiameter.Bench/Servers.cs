@@ -29,7 +29,8 @@ internal static class Servers
             "node" => await NodeAsync(port, option),    // option: extra akka.diameter settings
             "hss" => await HssAsync(port, int.Parse(option ?? "10000")),
             "freediameter" => await FreeDiameterAsync(port, option ?? throw new ArgumentException("freediameter needs the path of s6a_ula.fdx")),
-            _ => throw new ArgumentException($"unknown server '{kind}': echo, node, hss or freediameter"),
+            "c-echo" => await CEchoAsync(port, option ?? throw new ArgumentException("c-echo needs the path of epoll_echo")),
+            _ => throw new ArgumentException($"unknown server '{kind}': echo, node, hss, freediameter or c-echo"),
         };
     }
 
@@ -67,6 +68,27 @@ internal static class Servers
         {
             await binding.Unbind();
             await system.Terminate();
+        });
+    }
+
+    /// <summary>The generator's floor: <c>bench/echo/epoll_echo.c</c> (built by bench/run), one C thread on epoll
+    /// sending each message back as its answer. What the generator and the kernel add to every server's latency.</summary>
+    private static async Task<IAsyncDisposable> CEchoAsync(int port, string binary)
+    {
+        var echo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(binary, [port.ToString()])
+        {
+            RedirectStandardOutput = true, UseShellExecute = false,
+        })!;
+        if (await echo.StandardOutput.ReadLineAsync() != "ready")
+        {
+            if (!echo.HasExited) echo.Kill();
+            throw new InvalidOperationException($"{binary} did not start");
+        }
+        return new Stopper(async () =>
+        {
+            if (!echo.HasExited) echo.Kill();
+            await echo.WaitForExitAsync();
+            echo.Dispose();
         });
     }
 
