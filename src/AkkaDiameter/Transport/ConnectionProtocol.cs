@@ -42,7 +42,8 @@ public static class ConnectionCommands
     /// <summary>Done with <see cref="Count"/> more of the messages handed over; deliver the next.</summary>
     public sealed class Ack
     {
-        private static readonly Ack[] Small = [.. Enumerable.Range(0, 65).Select(n => new Ack(n))];
+        // Shared instances for the counts an open peer's window (128) produces: no allocation per ack.
+        private static readonly Ack[] Small = [.. Enumerable.Range(0, 129).Select(n => new Ack(n))];
 
         /// <summary>Done with one message.</summary>
         public static readonly Ack Instance = Small[1];
