@@ -14,12 +14,7 @@ namespace AkkaDiameter.Tests;
 /// together.</summary>
 public class ConnectionActorTests : TestKit
 {
-    private static DiameterMessage Dwr(uint hopByHop)
-    {
-        var m = DiameterMessage.CreateRequest("DWR").Add("Origin-Host", Mme).Add("Origin-Realm", Realm);
-        m.HopByHopId = hopByHop;
-        return m;
-    }
+    private static DiameterMessage Dwr(uint hopByHop) => ScriptedPeer.Dwr(Mme, hopByHop);
 
     [Fact]
     public async Task Messages_reach_the_owner_one_at_a_time_and_then_within_the_window_it_asked_for()

@@ -207,7 +207,7 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         new("Wait-I-CEA", "I-Rcv-Non-CEA", "Error", "Closed", Loser, async h =>
         {
             await h.ToWaitICea();
-            h.IRcv(DiameterMessage.CreateRequest("DWR").Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm));
+            h.IRcv(ScriptedPeer.Dwr(PeerHost));
             Assert.Equal(PeerState.Closed, h.State);
             h.ExpectClosed(h.IConn);
         }),
@@ -312,7 +312,7 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         new("R-Open", "R-Rcv-DWR", "Process-DWR, R-Snd-DWA", "R-Open", Loser, async h =>
         {
             await h.ToROpen();
-            h.RRcv(DiameterMessage.CreateRequest("DWR").Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm));
+            h.RRcv(ScriptedPeer.Dwr(PeerHost));
             var dwa = await Harness.Read(h.ROut);
             Assert.Equal((280u, false, ResultCodes.Success), (dwa.CommandCode, dwa.IsRequest, dwa.ResultCode!.Value));
             Assert.Null(dwa.Validate());
@@ -360,7 +360,7 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         new("I-Open", "I-Rcv-DWR", "Process-DWR, I-Snd-DWA", "I-Open", Loser, async h =>
         {
             await h.ToIOpen();
-            h.IRcv(DiameterMessage.CreateRequest("DWR").Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm));
+            h.IRcv(ScriptedPeer.Dwr(PeerHost));
             Assert.Equal(280u, (await Harness.Read(h.IOut)).CommandCode);
             Assert.Equal(PeerState.IOpen, h.State);
         }),
@@ -379,7 +379,7 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         new("I-Open", "I-Rcv-DPR", "I-Snd-DPA, I-Disc", "Closed", Loser, async h =>
         {
             await h.ToIOpen();
-            h.IRcv(DiameterMessage.CreateRequest("DPR").Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm).Add("Disconnect-Cause", 0));
+            h.IRcv(ScriptedPeer.Dpr(PeerHost));
             Assert.Equal(282u, (await Harness.Read(h.IOut)).CommandCode);
             h.ExpectClosed(h.IConn);
             Assert.Equal(PeerState.Closed, h.State);
@@ -453,12 +453,7 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         Assert.Equal("a;1", local.SessionId);
     }
 
-    private static DiameterMessage Dwr(uint hopByHop)
-    {
-        var dwr = DiameterMessage.CreateRequest("DWR").Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm);
-        dwr.HopByHopId = hopByHop;
-        return dwr;
-    }
+    private static DiameterMessage Dwr(uint hopByHop) => ScriptedPeer.Dwr(PeerHost, hopByHop);
 
     [Fact]
     public async Task Messages_that_arrive_together_are_handled_in_order_and_acknowledged_with_one_ack()
@@ -482,8 +477,7 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         var h = new Harness(this, Loser);
         await h.ToIOpen();
         h.IConn.FishForMessage(m => m is ConnectionCommands.Pipeline, TimeSpan.FromSeconds(3));
-        var dpr = DiameterMessage.CreateRequest("DPR").Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm).Add("Disconnect-Cause", 0);
-        h.Peer.Tell(new ReceivedBatch(h.IConn.Ref, [Dwr(1), dpr, Dwr(3)]));
+        h.Peer.Tell(new ReceivedBatch(h.IConn.Ref, [Dwr(1), ScriptedPeer.Dpr(PeerHost), Dwr(3)]));
         Assert.Equal(1u, (await Harness.Read(h.IOut)).HopByHopId);        // DWA
         Assert.Equal(282u, (await Harness.Read(h.IOut)).CommandCode);      // DPA, then I-Disc
         h.IConn.FishForMessage<ConnectionCommands.Ack>(a => a.Count == 3, TimeSpan.FromSeconds(3));

@@ -90,6 +90,18 @@ public sealed class ScriptedPeer : IAsyncDisposable
             .Add("Host-IP-Address", IPAddress.Loopback).Add("Vendor-Id", 0u).Add("Product-Name", "scripted")
             .AddGroup("Vendor-Specific-Application-Id", g => g.Add("Vendor-Id", 10415u).Add("Auth-Application-Id", applicationId));
 
+    /// <summary>A DWR from <paramref name="host"/> with the given Hop-by-Hop Identifier.</summary>
+    public static DiameterMessage Dwr(string host, uint hopByHop = 0)
+    {
+        var dwr = DiameterMessage.CreateRequest("DWR").Add("Origin-Host", host).Add("Origin-Realm", TestNodes.Realm);
+        dwr.HopByHopId = hopByHop;
+        return dwr;
+    }
+
+    /// <summary>A DPR from <paramref name="host"/> with Disconnect-Cause REBOOTING (0).</summary>
+    public static DiameterMessage Dpr(string host) =>
+        DiameterMessage.CreateRequest("DPR").Add("Origin-Host", host).Add("Origin-Realm", TestNodes.Realm).Add("Disconnect-Cause", 0);
+
     /// <summary>Closes with RST, not FIN: an abrupt loss of the connection.</summary>
     public void Abort()
     {
