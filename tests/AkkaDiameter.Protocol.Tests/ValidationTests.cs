@@ -1,4 +1,5 @@
 using AkkaDiameter.Protocol.Validation;
+using AkkaDiameter.Protocol.Wire;
 using Xunit;
 
 namespace AkkaDiameter.Protocol.Tests;
@@ -182,6 +183,24 @@ public class ValidationTests
             .Add(296, 0x40, RawFrame.Text("example")).Add(268, 0x40, RawFrame.U32(2001))
             .Add(297, 0x40, [.. RawFrame.Avp(266, 0x40, RawFrame.U32(10415)), .. RawFrame.Avp(298, 0x40, RawFrame.U32(2001))]);
         Assert.Equal(ResultCodes.ContradictingAvps, ValidationError(ula).ResultCode);
+    }
+
+    [Fact]
+    public void AVPs_made_with_another_dictionary_are_checked_by_code_and_vendor()
+    {
+        // Layouts find an AVP's rule by its definition's number in their own dictionary; an AVP whose definition comes
+        // from another build of the same files has other numbers, and must be matched by (code, vendor) instead.
+        var other = new Dictionary.DiameterDictionaryBuilder().AddBase().AddS6a().Build();
+        var ulr = DiameterMessage.Decode(RawFrame.ValidUlr(code => code == 1405).ToArray());   // no ULR-Flags
+        ulr.Add(new Avp(1405, 10415, AvpFlags.Mandatory, new byte[] { 0, 0, 0, 34 }, other));
+        Assert.NotSame(Dictionary.DiameterDictionary.Default, ulr.Find(1405, 10415)!.Dictionary);
+        Assert.Empty(MessageValidator.ValidateAll(ulr));
+
+        // And one such AVP a closed layout does not list is still refused: User-Name in Experimental-Result.
+        var er = DiameterMessage.CreateRequest("ULR").CreateAnswer().AddGroup("Experimental-Result", g => g
+            .Add("Vendor-Id", 10415u).Add("Experimental-Result-Code", 5001u)
+            .Add(new Avp(1, 0, AvpFlags.Mandatory, "x"u8.ToArray(), other)));
+        Assert.Contains(MessageValidator.ValidateAll(er), e => e.ResultCode == ResultCodes.AvpNotAllowed && e.FailedAvp!.Avps[0].Code == 1);
     }
 
     [Fact]

@@ -132,9 +132,10 @@ public static class DiameterIdentityRules
     public static bool IsValid(ReadOnlySpan<byte> identity, out string reason)
     {
         // Every DiameterIdentity of every message is checked: the common, valid case in a few vector operations (only
-        // host-name characters, no label over 63), the per-character walk only to say what is wrong.
+        // host-name characters, no label over 63: none can be in 63 bytes or fewer), the per-character walk only to say
+        // what is wrong.
         if (identity.Length is > 0 and <= 255 && !identity.ContainsAnyExcept(HostNameBytes) && identity[0] != (byte)'.'
-            && identity[^1] != (byte)'.' && identity.IndexOf(".."u8) < 0 && LabelsFit(identity))
+            && identity[^1] != (byte)'.' && identity.IndexOf(".."u8) < 0 && (identity.Length <= 63 || LabelsFit(identity)))
         {
             reason = "";
             return true;

@@ -12,7 +12,22 @@ public sealed class AvpDefinition
     {
         Name = name; Code = code; VendorId = vendorId; Type = type;
         Mandatory = mandatory; Protected = @protected; MandatoryLenient = mandatoryLenient; Source = source;
+        FixedLength = AvpValue.FixedLength(type);
+        Ordinal = Interlocked.Increment(ref s_nextOrdinal);
     }
+
+    private static int s_nextOrdinal;
+
+    /// <summary>A number no other definition has, from 1 up: lets a layout find an AVP's rule by array index, not by
+    /// hashing its (code, vendor) again for every AVP of every message validated.</summary>
+    internal int Ordinal { get; }
+
+    /// <summary>Which <see cref="DiameterDictionaryBuilder.Build"/> the definition was last built into; a layout of the
+    /// same build can trust <see cref="Ordinal"/> alone.</summary>
+    internal int Generation { get; set; }
+
+    /// <summary>The payload length the format requires, or -1 when it varies (<see cref="AvpValue.FixedLength"/>).</summary>
+    internal int FixedLength { get; }
 
     /// <summary>The AVP name as the specification writes it (<c>User-Name</c>).</summary>
     public string Name { get; }
@@ -131,10 +146,16 @@ public sealed class AvpLayout
 {
     private readonly FrozenDictionary<ulong, LayoutRule> _byKey;
     private readonly List<IReadOnlyList<AvpDefinition>> _oneOf = [];
+    // Rule per definition ordinal (see AvpDefinition.Ordinal), offset from the smallest ordinal in the layout; null
+    // where the layout has no rule. Definitions are numbered as they are read, so one layout's span a few hundred at most.
+    private readonly LayoutRule?[] _byOrdinal;
+    private readonly int _firstOrdinal;
+    private readonly int _generation;
 
-    internal AvpLayout(string name, IReadOnlyList<LayoutRule> rules)
+    internal AvpLayout(string name, IReadOnlyList<LayoutRule> rules, int generation = 0)
     {
         Name = name;
+        _generation = generation;
         Rules = rules;
         for (var i = 0; i < rules.Count; i++) rules[i].Index = i;
         var byKey = new Dictionary<ulong, LayoutRule>();
@@ -143,8 +164,13 @@ public sealed class AvpLayout
             if (r.Avp is null) Generic = r;
             else byKey.TryAdd(AvpDefinition.KeyOf(r.Avp.Code, r.Avp.VendorId), r);
         }
-        // Looked up for every AVP of every message validated.
         _byKey = byKey.ToFrozenDictionary();
+        RuleArray = [.. rules];
+        RequiredRules = [.. rules.Where(r => r.Min > 0)];
+        var listed = byKey.Values.Select(r => r.Avp!.Ordinal).ToList();
+        _firstOrdinal = listed.Count == 0 ? 0 : listed.Min();
+        _byOrdinal = new LayoutRule?[listed.Count == 0 ? 0 : listed.Max() - _firstOrdinal + 1];
+        foreach (var r in byKey.Values) _byOrdinal[r.Avp!.Ordinal - _firstOrdinal] = r;
     }
 
     /// <summary>The rule name (<c>Update-Location-Request</c>).</summary>
@@ -156,8 +182,27 @@ public sealed class AvpLayout
     /// <summary>Groups of AVPs of which exactly one must be present (RFC 6733 §6.11 and TS 29.272 §7.2 wording).</summary>
     public IReadOnlyList<IReadOnlyList<AvpDefinition>> OneOf => _oneOf;
 
-    internal void AddOneOf(IReadOnlyList<AvpDefinition> alternatives) => _oneOf.Add(alternatives);
+    // What the validator walks for every message: arrays, so no interface call per element.
+    internal LayoutRule[] RuleArray { get; }
+    internal LayoutRule[] RequiredRules { get; }
+    internal AvpDefinition[][] OneOfArray { get; private set; } = [];
+
+    internal void AddOneOf(IReadOnlyList<AvpDefinition> alternatives)
+    {
+        _oneOf.Add(alternatives);
+        OneOfArray = [.. _oneOf.Select(o => o.ToArray())];
+    }
 
     /// <summary>The rule for an AVP, or null when it is not listed.</summary>
     public LayoutRule? Find(uint code, uint vendorId) => _byKey.GetValueOrDefault(AvpDefinition.KeyOf(code, vendorId));
+
+    /// <summary>The rule for an AVP, or null when it is not listed: by its definition's ordinal when the definition
+    /// comes from the same dictionary build as the layout, else (another dictionary's AVP, or an unknown one) by
+    /// (code, vendor).</summary>
+    internal LayoutRule? Find(Avp avp)
+    {
+        if (avp.Definition is not { } def || def.Generation != _generation || _generation == 0) return Find(avp.Code, avp.VendorId);
+        var i = def.Ordinal - _firstOrdinal;
+        return (uint)i < (uint)_byOrdinal.Length ? _byOrdinal[i] : null;
+    }
 }

@@ -76,6 +76,9 @@ public sealed partial class DiameterDictionaryBuilder
         return this;
     }
 
+    // Numbers each Build(), so a layout knows which definitions' ordinals it indexes (AvpLayout.Find).
+    private static int s_builds;
+
     /// <summary>Resolves every name and returns the immutable dictionary.</summary>
     /// <exception cref="DictionaryException">A layout, enum or oneof names an AVP or command that is not defined.</exception>
     public DiameterDictionary Build()
@@ -85,11 +88,13 @@ public sealed partial class DiameterDictionaryBuilder
             var avp = _avpsByName.GetValueOrDefault(avpName) ?? throw new DictionaryException($"{where}: enum for unknown AVP '{avpName}'");
             avp._values[value] = label;
         }
+        var generation = Interlocked.Increment(ref s_builds);
+        foreach (var avp in _avps.Values) avp.Generation = generation;
         AvpLayout? answerMessage = null;
         var layoutsByName = new Dictionary<string, AvpLayout>(StringComparer.OrdinalIgnoreCase);
         foreach (var block in _blocks)
         {
-            var layout = new AvpLayout(block.Name, block.Lines.Select(l => ParseRule(l.Line, l.Where)).ToList());
+            var layout = new AvpLayout(block.Name, block.Lines.Select(l => ParseRule(l.Line, l.Where)).ToList(), generation);
             layoutsByName[block.Name] = layout;
             var avpHeader = AvpHeader().Match(block.Header);
             if (avpHeader.Success)

@@ -27,17 +27,19 @@ namespace AkkaDiameter.Protocol.Validation;
 public static class MessageValidator
 {
     /// <summary>The first problem found, or null when the message is valid.</summary>
-    public static DiameterError? Validate(DiameterMessage message) => ValidateAll(message).FirstOrDefault();
+    public static DiameterError? Validate(DiameterMessage message) => Check(message) is [var first, ..] ? first : null;
 
     /// <summary>Every problem found, in message order.</summary>
-    public static IReadOnlyList<DiameterError> ValidateAll(DiameterMessage message)
+    public static IReadOnlyList<DiameterError> ValidateAll(DiameterMessage message) => Check(message) ?? (IReadOnlyList<DiameterError>)[];
+
+    private static List<DiameterError>? Check(DiameterMessage message)
     {
         List<DiameterError>? errors = null;
         var layout = message.IsError || IsFailureAnswer(message)
             ? message.Dictionary.AnswerMessageLayout
             : message.Command is { } c ? (message.IsRequest ? c.RequestLayout : c.AnswerLayout) : null;
         CheckContainer(message.Dictionary, message.Avps, layout, message.CommandName, depth: 0, ref errors);
-        if (errors is null) return [];
+        if (errors is null) return null;
         var header = message.Header;
         for (var i = 0; i < errors.Count; i++) errors[i] = errors[i] with { Header = header };
         return errors;
@@ -60,13 +62,13 @@ public static class MessageValidator
         // Every request passes here: a span over the AVPs, not an interface enumerator allocated per container.
         ReadOnlySpan<Avp> avps = list is List<Avp> l ? CollectionsMarshal.AsSpan(l) : list.ToArray();
         // Occurrences per rule, by the rule's index: layouts are short, so this stays on the stack.
-        var ruleCount = layout?.Rules.Count ?? 0;
+        var ruleCount = layout?.RuleArray.Length ?? 0;
         Span<int> counts = ruleCount <= 128 ? stackalloc int[ruleCount] : new int[ruleCount];
         foreach (var avp in avps)
         {
             CheckAvp(avp, depth, ref errors);
             if (layout is null) continue;
-            var rule = layout.Find(avp.Code, avp.VendorId) ?? layout.Generic;
+            var rule = layout.Find(avp) ?? layout.Generic;
             if (rule is null)
             {
                 Report(ref errors, new DiameterError(ResultCodes.AvpNotAllowed, $"{avp.Name} is not allowed in {where}", avp));
@@ -77,19 +79,16 @@ public static class MessageValidator
                     $"{avp.Name} occurs more than {rule.Max} time{(rule.Max == 1 ? "" : "s")} in {where} ({rule})", avp));
         }
         if (layout is null) return;
-        var rules = layout.Rules;
-        for (var i = 0; i < rules.Count; i++)
+        // Only the rules with a minimum can be short; in the order written, so errors come in layout order.
+        foreach (var rule in layout.RequiredRules)
         {
-            var rule = rules[i];
             if (counts[rule.Index] >= rule.Min) continue;
             var example = rule.Avp is { } def ? AvpReader.Example(dictionary, def, def.Code, def.VendorId, def.SendFlags) : null;
             Report(ref errors, new DiameterError(ResultCodes.MissingAvp,
                 rule.Avp is null ? $"{where} needs at least {rule.Min} AVP(s)" : $"{rule.AvpName} is missing from {where} ({rule})", example));
         }
-        var oneOf = layout.OneOf;
-        for (var i = 0; i < oneOf.Count; i++)
+        foreach (var alternatives in layout.OneOfArray)
         {
-            var alternatives = oneOf[i];
             Avp? first = null, second = null;
             foreach (var avp in avps)
             {
@@ -111,10 +110,10 @@ public static class MessageValidator
         }
     }
 
-    private static bool IsOneOf(Avp avp, IReadOnlyList<AvpDefinition> alternatives)
+    private static bool IsOneOf(Avp avp, AvpDefinition[] alternatives)
     {
-        for (var i = 0; i < alternatives.Count; i++)
-            if (alternatives[i].Code == avp.Code && alternatives[i].VendorId == avp.VendorId) return true;
+        foreach (var a in alternatives)
+            if (a.Code == avp.Code && a.VendorId == avp.VendorId) return true;
         return false;
     }
 
@@ -131,6 +130,14 @@ public static class MessageValidator
         if (avp.IsMandatory && !def.Mandatory && !def.MandatoryLenient)
         {
             Report(ref errors, new DiameterError(ResultCodes.InvalidAvpBits, $"{def.Name} has the M bit set, which its definition forbids", avp));
+            return;
+        }
+        if (def.FixedLength > 0)
+        {
+            // Most AVPs on the hot path are numbers: a length check, and no span to take.
+            var length = avp.DataLength;
+            if (length != def.FixedLength)
+                Report(ref errors, new DiameterError(ResultCodes.InvalidAvpLength, $"{def.Name}: {def.Type} needs {def.FixedLength} bytes, got {length}", avp));
             return;
         }
         if (def.Type != AvpDataType.Grouped)
