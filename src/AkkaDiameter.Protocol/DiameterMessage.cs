@@ -155,7 +155,8 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
     public DiameterMessage CreateAnswer()
     {
         if (!IsRequest) throw new InvalidOperationException($"{CommandName} is an answer; only requests are answered");
-        var answer = new DiameterMessage(_dictionary, CommandCode, ApplicationId, Flags & CommandFlags.Proxiable, [])
+        // Room for Session-Id, Result-Code, Origin-Host, Origin-Realm and a few of the command's own without regrowing.
+        var answer = new DiameterMessage(_dictionary, CommandCode, ApplicationId, Flags & CommandFlags.Proxiable, new List<Avp>(8))
         {
             HopByHopId = HopByHopId, EndToEndId = EndToEndId,
         };

@@ -76,6 +76,19 @@ public class DictionaryTests
     }
 
     [Fact]
+    public void Every_AVP_is_found_by_code_and_vendor_and_nothing_else_is()
+    {
+        // FindAvp is the decoder's table (AvpKeyTable), separate from the one Avps enumerates: the two must agree.
+        var known = D.Avps.ToDictionary(a => AvpDefinition.KeyOf(a.Code, a.VendorId));
+        Assert.True(known.Count > 300);
+        foreach (var a in known.Values) Assert.Same(a, D.FindAvp(a.Code, a.VendorId));
+        foreach (var vendor in new uint[] { 0, 10415, 5535, 1 })
+            for (var code = 0u; code < 5000; code++)
+                if (!known.ContainsKey(AvpDefinition.KeyOf(code, vendor))) Assert.Null(D.FindAvp(code, vendor));
+        Assert.Null(D.FindAvp(uint.MaxValue, uint.MaxValue));
+    }
+
+    [Fact]
     public void Every_S6a_grouped_AVP_in_the_reference_has_a_layout_naming_its_members()
     {
         foreach (var r in Rows("s6a-avps.tsv").Where(r => r[3] == "Grouped" && r[0] != "Call-Barring-Infor-List"))

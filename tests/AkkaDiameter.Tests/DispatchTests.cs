@@ -46,6 +46,24 @@ public class DispatchTests(ITestOutputHelper output) : TestKit("akka.loglevel = 
         .Add("User-Name", imsi).Add("RAT-Type", "EUTRAN").Add("ULR-Flags", 34u).Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
 
     [Fact]
+    public void Answers_share_the_node_identity_AVPs_and_encode_as_if_built_from_the_strings()
+    {
+        var shared = new AnswerAvps(DiameterDictionary.Default, "hss.example.org", "example.org");
+        var ulr = DiameterMessage.CreateRequest("ULR").Add("Session-Id", "mme.example.org;1;1");
+        IncomingRequest From(string host, AnswerAvps? avps) => new(ulr, "mme.example.org", ActorRefs.Nobody, host, "example.org") { Shared = avps };
+
+        var a = From("hss.example.org", shared).CreateAnswer().Add("ULA-Flags", 1u);
+        var b = From("hss.example.org", shared).CreateAnswer(ResultCodes.UnableToComply);
+        Assert.Same(a.Find(264), b.Find(264));
+        Assert.Equal(2001u, a.GetUInt32("Result-Code"));
+        Assert.Equal(5012u, b.GetUInt32("Result-Code"));
+        Assert.Null(b.Find("ULA-Flags"));
+        Assert.Equal(From("hss.example.org", null).CreateAnswer().Add("ULA-Flags", 1u).Encode(), a.Encode());
+        // Another identity than the shared AVPs carry: made from the strings.
+        Assert.Equal("other.example.org", From("other.example.org", shared).CreateAnswer().GetString("Origin-Host"));
+    }
+
+    [Fact]
     public void The_application_router_publishes_the_handlers_it_supervises_so_peers_hand_stateless_requests_straight_to_them()
     {
         var directory = new HandlerDirectory();

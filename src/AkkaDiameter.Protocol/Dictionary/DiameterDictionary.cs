@@ -14,6 +14,7 @@ public sealed class DiameterDictionary
     private static readonly Lazy<DiameterDictionary> LazyBase = new(() => new DiameterDictionaryBuilder().AddBase().Build());
 
     private readonly FrozenDictionary<ulong, AvpDefinition> _avpsByKey;
+    private readonly AvpKeyTable _avpTable;
     private readonly FrozenDictionary<string, AvpDefinition> _avpsByName;
     // The names as the dictionary spells them: what code passes nearly always ("Origin-Host"). An ordinal lookup
     // hashes a few characters; the case-insensitive one, only tried after it, folds case over the whole name.
@@ -29,6 +30,7 @@ public sealed class DiameterDictionary
     {
         var avpList = avps.ToList();
         _avpsByKey = avpList.ToFrozenDictionary(a => AvpDefinition.KeyOf(a.Code, a.VendorId));
+        _avpTable = new AvpKeyTable(avpList);
         _avpsByName = avpList.ToFrozenDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
         _avpsByExactName = avpList.ToFrozenDictionary(a => a.Name, StringComparer.Ordinal);
         var commandList = commands.ToList();
@@ -64,7 +66,7 @@ public sealed class DiameterDictionary
     public IEnumerable<ApplicationDefinition> Applications => _applications.Values;
 
     /// <summary>The AVP with this code and vendor, or null. An IETF AVP has vendor 0.</summary>
-    public AvpDefinition? FindAvp(uint code, uint vendorId) => _avpsByKey.GetValueOrDefault(AvpDefinition.KeyOf(code, vendorId));
+    public AvpDefinition? FindAvp(uint code, uint vendorId) => _avpTable.Find(AvpDefinition.KeyOf(code, vendorId));
 
     /// <summary>The AVP with this name (case-insensitive), or null.</summary>
     public AvpDefinition? FindAvp(string name) => _avpsByExactName.GetValueOrDefault(name) ?? _avpsByName.GetValueOrDefault(name);

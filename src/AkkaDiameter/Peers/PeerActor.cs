@@ -52,6 +52,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
 
     private readonly DiameterSettings _settings;
     private readonly DiameterDictionary _dictionary;
+    private readonly AnswerAvps _answerAvps;
     private readonly Func<IActorContext, IPEndPoint, IActorRef> _connect;
     private readonly IActorRef _dispatcher;
     private readonly IActorRef _router;
@@ -113,6 +114,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         _routing = routing;
         _settings = settings;
         _dictionary = dictionary;
+        _answerAvps = new AnswerAvps(dictionary, settings.OriginHost, settings.OriginRealm);
         _peerHost = peerHost;
         _peerRealm = peerRealm;
         _configured = configured;
@@ -615,7 +617,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         // NO_STATE_MAINTAINED: no session actor, and straight to the handler when the directory names it.
         var target = !Sessions.SessionSupervisor.SkipsSessionActor(request, _settings.StatelessSessionActors) ? _dispatcher
             : _handlerDirectory?.Find(request.ApplicationId, request.CommandCode) ?? _applications;
-        target.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm));
+        target.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm) { Shared = _answerAvps });
     }
 
     /// <summary>RFC 6733 §7.1.3: past <c>max-pending-requests</c> (node) or <c>max-pending-requests-per-peer</c> the
