@@ -88,16 +88,47 @@ public class FrameStageTests : TestKit
     }
 
     [Fact]
-    public async Task A_write_batch_passes_one_message_as_it_is_and_joins_many_in_order_into_frames_the_reader_cuts_back()
+    public async Task Queued_messages_lie_side_by_side_and_a_write_batch_joins_them_in_order_into_frames_the_reader_cuts_back()
     {
-        var one = ByteString.FromBytes(Dwr(1));
-        Assert.Same(one, new WriteBatch(one).ToByteString());
-        // 100 DWRs of 56 bytes, joined in order.
-        var batch = new WriteBatch(ByteString.FromBytes(Dwr(0)));
-        for (uint i = 1; i < 100; i++) batch.Add(ByteString.FromBytes(Dwr(i)));
-        var joined = batch.ToByteString();
-        Assert.Equal(Enumerable.Range(0, 100).SelectMany(i => Dwr((uint)i)).ToArray(), joined.ToArray());
+        var queue = System.Threading.Channels.Channel.CreateUnbounded<OutboundBytes>();
+        var outbound = new Outbound(queue.Writer, 1 << 20);
+        // 400 DWRs of 56 bytes: 22,400 bytes, more than one chunk holds.
+        const int N = 400;
+        for (uint i = 0; i < N; i++) Assert.True(outbound.TrySend(DiameterMessage.Decode(Dwr(i)), out _));
+        var queued = new List<OutboundBytes>();
+        while (queue.Reader.TryRead(out var q)) queued.Add(q);
+        Assert.Equal(N, queued.Count);
+        Assert.Equal(2, queued.Select(q => q.Chunk).Distinct().Count());
+        for (var i = 1; i < N; i++)
+            if (queued[i].Chunk == queued[i - 1].Chunk) Assert.Equal(queued[i - 1].Offset + queued[i - 1].Length, queued[i].Offset);
+
+        // Within one chunk a batch is the chunk's own range; across two it is one buffer. Both hold every message in order.
+        var first = new WriteBatch(queued[0]);
+        foreach (var q in queued.Skip(1).Take(99)) first.Add(q);
+        Assert.Equal(Enumerable.Range(0, 100).SelectMany(i => Dwr((uint)i)).ToArray(), first.ToByteString().ToArray());
+        var all = new WriteBatch(queued[0]);
+        foreach (var q in queued.Skip(1)) all.Add(q);
+        var joined = all.ToByteString();
+        Assert.Equal(Enumerable.Range(0, N).SelectMany(i => Dwr((uint)i)).ToArray(), joined.ToArray());
         var frames = await Run([joined.ToArray()]);
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => (uint)i), frames.Select(f => Assert.IsType<InboundMessage>(f).Message.HopByHopId));
+        Assert.Equal(Enumerable.Range(0, N).Select(i => (uint)i), frames.Select(f => Assert.IsType<InboundMessage>(f).Message.HopByHopId));
+    }
+
+    [Fact]
+    public void A_message_the_queue_refuses_is_reported_and_its_room_is_used_by_the_next()
+    {
+        var queue = System.Threading.Channels.Channel.CreateBounded<OutboundBytes>(1);
+        var outbound = new Outbound(queue.Writer, 1 << 20);
+        Assert.True(outbound.TrySend(DiameterMessage.Decode(Dwr(1)), out _));
+        Assert.False(outbound.TrySend(DiameterMessage.Decode(Dwr(2)), out var why));
+        Assert.Contains("full", why);
+        Assert.True(queue.Reader.TryRead(out var one));
+        Assert.True(outbound.TrySend(DiameterMessage.Decode(Dwr(3)), out _));
+        Assert.True(queue.Reader.TryRead(out var three));
+        Assert.Equal(one.Offset + one.Length, three.Offset);
+        Assert.Equal(Dwr(1), one.Span.ToArray());
+        Assert.Equal(Dwr(3), three.Span.ToArray());
+        Assert.False(new Outbound(queue.Writer, 40).TrySend(DiameterMessage.Decode(Dwr(5)), out why));
+        Assert.Contains("max-message-size", why);
     }
 }

@@ -36,9 +36,9 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         public TestProbe IConn { get; }
         public TestProbe RConn { get; }
         public TestProbe RConn2 { get; }
-        public Channel<ByteString> IOut { get; } = Channel.CreateUnbounded<ByteString>();
-        public Channel<ByteString> ROut { get; } = Channel.CreateUnbounded<ByteString>();
-        public Channel<ByteString> ROut2 { get; } = Channel.CreateUnbounded<ByteString>();
+        public Channel<OutboundBytes> IOut { get; } = Channel.CreateUnbounded<OutboundBytes>();
+        public Channel<OutboundBytes> ROut { get; } = Channel.CreateUnbounded<OutboundBytes>();
+        public Channel<OutboundBytes> ROut2 { get; } = Channel.CreateUnbounded<OutboundBytes>();
         public IActorRef Peer { get; }
         public int ConnectCalls;
 
@@ -60,13 +60,13 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
 
         public PeerState State => Peer.Ask<PeerStatus>(new PeerCommands.GetPeerStatus(PeerHost), TimeSpan.FromSeconds(3)).GetAwaiter().GetResult().State;
 
-        public static async Task<DiameterMessage> Read(Channel<ByteString> channel)
+        public static async Task<DiameterMessage> Read(Channel<OutboundBytes> channel)
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            return DiameterMessage.Decode((await channel.Reader.ReadAsync(cts.Token)).ToArray());
+            return DiameterMessage.Decode((await channel.Reader.ReadAsync(cts.Token)).Span.ToArray());
         }
 
-        public bool Nothing(Channel<ByteString> channel) => !channel.Reader.TryRead(out _);
+        public bool Nothing(Channel<OutboundBytes> channel) => !channel.Reader.TryRead(out _);
 
         // ---- events ----
         public void Start() => Peer.Tell(new PeerActor.Start("test"));

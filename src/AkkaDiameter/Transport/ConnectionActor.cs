@@ -61,7 +61,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly DiameterDictionary _dictionary;
     private readonly IMaterializer _materializer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Channel<ByteString> _channel;
+    private readonly Channel<OutboundBytes> _channel;
     private IActorRef _owner;
     private IActorRef? _streamSender;
     // Messages handed to the owner and not yet acked, and how many may be (ConnectionCommands.Pipeline).
@@ -87,7 +87,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         _settings = settings;
         _dictionary = dictionary;
         _materializer = materializer;
-        _channel = Channel.CreateBounded<ByteString>(new BoundedChannelOptions(settings.SendQueueSize)
+        _channel = Channel.CreateBounded<OutboundBytes>(new BoundedChannelOptions(settings.SendQueueSize)
         {
             SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait,
         });
@@ -171,7 +171,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         var source = ChannelSource.FromReader(_channel.Reader)
-            .BatchWeighted(_settings.WriteBatchBytes, b => b.Count, b => new WriteBatch(b), (batch, b) => batch.Add(b))
+            .BatchWeighted(_settings.WriteBatchBytes, b => b.Length, b => new WriteBatch(b), (batch, b) => batch.Add(b))
             .Select(batch => batch.ToByteString());
         var sink = Flow.Create<InboundFrame>()
             .BatchWeighted(InboundBatchBytes, f => f.Size, f => new InboundFrames(f), (batch, f) => batch.Add(f))

@@ -85,20 +85,60 @@ public static class ConnectionCommands
     }
 }
 
-/// <summary>The write side of a connection: a bounded queue in front of the batching TCP writer.</summary>
-public sealed class Outbound(ChannelWriter<ByteString> writer, int maxMessageSize)
+/// <summary>An encoded message in a connection's send queue: a range of a chunk <see cref="Outbound"/> encodes into.
+/// Nothing writes the range again once it is queued.</summary>
+/// <param name="Chunk">The chunk.</param>
+/// <param name="Offset">Where the message starts.</param>
+/// <param name="Length">The message length.</param>
+public readonly record struct OutboundBytes(byte[] Chunk, int Offset, int Length)
 {
+    /// <summary>The bytes.</summary>
+    public ReadOnlySpan<byte> Span => Chunk.AsSpan(Offset, Length);
+
+    /// <summary>The bytes as a ByteString over the same memory (no copy).</summary>
+    public ByteString ToByteString() => ByteString.FromBytes(Chunk, Offset, Length);
+}
+
+/// <summary>
+/// The write side of a connection: a bounded queue in front of the batching TCP writer. Messages are encoded one
+/// after another into a chunk of <see cref="ChunkSize"/> bytes, so consecutive messages lie side by side and the
+/// writer sends a batch of them from the chunk itself (<see cref="WriteBatch"/>): no array per message and no copy
+/// into a batch buffer, which were a tenth of the node's allocations under load.
+/// </summary>
+public sealed class Outbound(ChannelWriter<OutboundBytes> writer, int maxMessageSize)
+{
+    /// <summary>The chunk size: a few dozen typical messages, and what a connection keeps when idle.</summary>
+    public const int ChunkSize = 16 * 1024;
+
+    // The owner writes; before the hand-over the peer table may too. A lock nobody contends costs next to nothing.
+    private readonly Lock _gate = new();
+    private byte[] _chunk = [];
+    private int _used;
+
     /// <summary>Encodes and queues a message. False when the queue is full (the peer reads too slowly) or closed,
     /// or the message is over <c>max-message-size</c>; the caller turns that into an error answer.</summary>
     public bool TrySend(DiameterMessage message, out string? why)
     {
         var length = message.GetEncodedLength();
         if (length > maxMessageSize) { why = $"{message.CommandName} is {length} bytes, over max-message-size {maxMessageSize}"; return false; }
-        var bytes = new byte[length];
-        message.Encode(bytes);
-        if (writer.TryWrite(ByteString.FromBytes(bytes))) { why = null; return true; }
-        why = "the connection's send queue is full or closed";
-        return false;
+        lock (_gate)
+        {
+            if (_chunk.Length - _used < length)
+            {
+                _chunk = new byte[Math.Max(ChunkSize, length)];
+                _used = 0;
+            }
+            message.Encode(_chunk.AsSpan(_used, length));
+            // Refused: the range was never handed out, and the next message may take it.
+            if (!writer.TryWrite(new OutboundBytes(_chunk, _used, length)))
+            {
+                why = "the connection's send queue is full or closed";
+                return false;
+            }
+            _used += length;
+        }
+        why = null;
+        return true;
     }
 
     /// <summary>Ends the write side; the connection closes once the queue is flushed.</summary>

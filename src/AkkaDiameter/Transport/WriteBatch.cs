@@ -3,42 +3,49 @@ using Akka.IO;
 namespace AkkaDiameter.Transport;
 
 /// <summary>
-/// The messages that go out in one socket write, gathered by the connection's <c>BatchWeighted</c> stage and copied
-/// once into a buffer of exactly their size. Joining ByteStrings with <c>Concat</c> makes a new segment array per
-/// message, quadratic in the batch (measured: a sixth of the node's allocations under load); a buffer grown by
-/// doubling allocates twice what it keeps, and a fixed first size (4 KiB) costs small batches, the common case in open
-/// loop, more than their bytes. A batch of one message is passed on as it is.
+/// The messages that go out in one socket write, gathered by the connection's <c>BatchWeighted</c> stage. They were
+/// encoded one after another into the <see cref="Outbound"/>'s chunk, so a batch is nearly always one range of one
+/// chunk, written as it lies; only a batch that runs on into the next chunk is copied, once, into a buffer of exactly
+/// its size. (Joining ByteStrings with <c>Concat</c> makes a new segment array per message, quadratic in the batch.)
 /// </summary>
 internal sealed class WriteBatch
 {
-    private readonly List<ByteString> _messages;
+    private OutboundBytes _range;            // the last run of adjacent messages
+    private List<OutboundBytes>? _earlier;   // runs before it, in other chunks
     private int _length;
 
-    public WriteBatch(ByteString first)
+    public WriteBatch(OutboundBytes first)
     {
-        _messages = [first];
-        _length = first.Count;
+        _range = first;
+        _length = first.Length;
     }
 
     /// <summary>Adds a message after the others.</summary>
-    public WriteBatch Add(ByteString message)
+    public WriteBatch Add(OutboundBytes message)
     {
-        _messages.Add(message);
-        _length += message.Count;
+        if (ReferenceEquals(message.Chunk, _range.Chunk) && message.Offset == _range.Offset + _range.Length)
+            _range = _range with { Length = _range.Length + message.Length };
+        else
+        {
+            (_earlier ??= []).Add(_range);
+            _range = message;
+        }
+        _length += message.Length;
         return this;
     }
 
     /// <summary>The bytes to write.</summary>
     public ByteString ToByteString()
     {
-        if (_messages.Count == 1) return _messages[0];
+        if (_earlier is null) return _range.ToByteString();
         var buffer = new byte[_length];
         var at = 0;
-        foreach (var m in _messages)
+        foreach (var r in _earlier)
         {
-            m.ToReadOnlySpan().CopyTo(buffer.AsSpan(at));
-            at += m.Count;
+            r.Span.CopyTo(buffer.AsSpan(at));
+            at += r.Length;
         }
+        _range.Span.CopyTo(buffer.AsSpan(at));
         return ByteString.FromBytes(buffer);
     }
 }
