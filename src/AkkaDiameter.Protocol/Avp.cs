@@ -157,13 +157,16 @@ public sealed class Avp : AvpContainer<Avp>
     /// <inheritdoc/>
     protected override string Describe => Name;
 
-    /// <summary>Parses the payload as a list of AVPs without throwing; the error names the member at fault.</summary>
+    /// <summary>Parses the payload as a list of AVPs without throwing; the error names the member at fault. The list
+    /// is kept: it is what <see cref="AvpContainer{TSelf}.Avps"/> returns from then on.</summary>
     public DiameterError? TryParseMembers(out List<Avp>? members)
     {
         if (_children is not null) { members = _children; return null; }
         members = new List<Avp>();
         var error = AvpReader.ReadAll(_data, _dictionary, members);
-        if (error is null) return null;
+        // Kept, as reading the members does: validation parses every Grouped AVP of a request, and the handler that
+        // reads one next gets the same list instead of parsing it again. The payload stays what is encoded.
+        if (error is null) { _children = members; return null; }
         members = null;
         return error with { Reason = $"in {Name}: {error.Reason}", FailedAvp = error.FailedAvp is null ? null : WrapMember(error.FailedAvp) };
     }

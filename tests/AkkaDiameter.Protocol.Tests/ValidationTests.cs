@@ -186,6 +186,20 @@ public class ValidationTests
     }
 
     [Fact]
+    public void Members_parsed_by_validation_are_the_ones_read_after_and_the_message_re_encodes_as_received()
+    {
+        var bytes = RawFrame.ValidUlr().Add(RawFrame.Avp(260, 0x40, [.. RawFrame.Avp(266, 0x40, RawFrame.U32(10415)),
+            .. RawFrame.Avp(258, 0x40, RawFrame.U32(16777251))])).ToArray();
+        var ulr = DiameterMessage.Decode(bytes);
+        Assert.Null(ulr.Validate());
+        var vsai = ulr.Find(260)!;
+        Assert.True(vsai.TryParseMembers(out var parsed) is null);
+        Assert.Same(parsed, vsai.Avps);
+        Assert.Same(vsai.Avps[0], ulr.GetGroup("Vendor-Specific-Application-Id").Avps[0]);
+        Assert.Equal(bytes, ulr.Encode());
+    }
+
+    [Fact]
     public void AVPs_made_with_another_dictionary_are_checked_by_code_and_vendor()
     {
         // Layouts find an AVP's rule by its definition's number in their own dictionary; an AVP whose definition comes
