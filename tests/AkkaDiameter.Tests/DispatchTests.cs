@@ -46,6 +46,33 @@ public class DispatchTests(ITestOutputHelper output) : TestKit("akka.loglevel = 
         .Add("User-Name", imsi).Add("RAT-Type", "EUTRAN").Add("ULR-Flags", 34u).Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
 
     [Fact]
+    public void A_batch_is_handled_in_order_and_answered_together_and_a_request_that_throws_is_answered_5012_without_losing_the_rest()
+    {
+        var handler = Sys.ActorOf(Props.Create<UlrHandler>());
+        var shared = new AnswerAvps(DiameterDictionary.Default, "hss.example.org", "example.org");
+        IncomingRequest R(uint hopByHop, string imsi)
+        {
+            var ulr = Ulr($"mme.example.org;1;{hopByHop}", imsi);
+            ulr.HopByHopId = hopByHop;
+            return new IncomingRequest(ulr, "mme.example.org", TestActor, "hss.example.org", "example.org") { Shared = shared };
+        }
+
+        handler.Tell(new IncomingRequestBatch([R(1, "001010000000001"), R(2, "001010000000002"), R(3, "001010000000003")]));
+        var together = ExpectMsg<HandlerAnswers>();
+        Assert.Equal([1u, 2u, 3u], together.Answers.Select(a => a.HopByHopId));
+        Assert.All(together.Answers, a => Assert.Equal(ResultCodes.Success, a.ResultCode));
+
+        // The second throws: the first's answer leaves before the restart, the second is answered 5012, and the
+        // restarted handler answers the last two.
+        EventFilter.Exception<InvalidOperationException>().ExpectOne(() =>
+            handler.Tell(new IncomingRequestBatch([R(4, "001010000000004"), R(5, "crash"), R(6, "001010000000006"), R(7, "001010000000007")])));
+        Assert.Equal(4u, ExpectMsg<HandlerAnswer>().Answer.HopByHopId);
+        var failed = ExpectMsg<HandlerAnswer>().Answer;
+        Assert.Equal((5u, ResultCodes.UnableToComply), (failed.HopByHopId, failed.ResultCode!.Value));
+        Assert.Equal([6u, 7u], ExpectMsg<HandlerAnswers>().Answers.Select(a => a.HopByHopId));
+    }
+
+    [Fact]
     public void Answers_share_the_node_identity_AVPs_and_encode_as_if_built_from_the_strings()
     {
         var shared = new AnswerAvps(DiameterDictionary.Default, "hss.example.org", "example.org");

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
+using AkkaDiameter.Applications;
 using AkkaDiameter.Peers;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
@@ -42,7 +43,7 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         public IActorRef Peer { get; }
         public int ConnectCalls;
 
-        public Harness(TestKitBase kit, string localHost)
+        internal Harness(TestKitBase kit, string localHost, HandlerDirectory? handlers = null, IActorRef? dispatcher = null)
         {
             _kit = kit;
             Parent = kit.CreateTestProbe();
@@ -55,7 +56,7 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
                 "capabilities-exchange-timeout = 600ms\nconnect-timeout = 400ms\ndisconnect-timeout = 600ms\nwatchdog-interval = 30s\nwatchdog-jitter = 1s");
             var configured = new PeerSettings(PeerHost, TestNodes.Realm, IPAddress.Loopback, 3868, Connect: false);
             Peer = Parent.ChildActorOf(PeerActor.Props(settings, DiameterDictionary.Default, PeerHost, TestNodes.Realm, configured,
-                (_, _) => { ConnectCalls++; return IConn.Ref; }));
+                (_, _) => { ConnectCalls++; return IConn.Ref; }, dispatcher: dispatcher, handlerDirectory: handlers));
         }
 
         public PeerState State => Peer.Ask<PeerStatus>(new PeerCommands.GetPeerStatus(PeerHost), TimeSpan.FromSeconds(3)).GetAwaiter().GetResult().State;
@@ -483,5 +484,38 @@ public class PeerStateMachineTests(ITestOutputHelper output) : TestKit("akka.log
         h.IConn.FishForMessage<ConnectionCommands.Ack>(a => a.Count == 3, TimeSpan.FromSeconds(3));
         Assert.Equal(PeerState.Closed, h.State);
         Assert.True(h.Nothing(h.IOut));                                    // the DWR after the DPR is not answered
+    }
+
+    [Fact]
+    public async Task Requests_that_arrive_together_go_to_a_batch_taking_handler_as_one_batch_and_its_answers_go_out_in_order()
+    {
+        var ulrHandler = CreateTestProbe();   // published as taking batches, as a DiameterRequestHandler is
+        var airHandler = CreateTestProbe();   // published as a plain actor: one request at a time
+        var directory = new HandlerDirectory();
+        var ulr = HandlerDirectory.Key(16777251, 316);
+        var air = HandlerDirectory.Key(16777251, 318);
+        directory.Publish(new Dictionary<ulong, IActorRef> { [ulr] = ulrHandler.Ref, [air] = airHandler.Ref }, new HashSet<IActorRef> { ulrHandler.Ref });
+        var h = new Harness(this, Loser, directory, dispatcher: CreateTestProbe().Ref);
+        await h.ToIOpen();
+        h.IConn.FishForMessage(m => m is ConnectionCommands.Pipeline, TimeSpan.FromSeconds(3));
+
+        var airRequest = DiameterMessage.CreateRequest("AIR").Add("Session-Id", "a;2").Add("Auth-Session-State", "NO_STATE_MAINTAINED")
+            .Add("Origin-Host", PeerHost).Add("Origin-Realm", TestNodes.Realm).Add("Destination-Realm", TestNodes.Realm)
+            .Add("User-Name", "001010000000001").Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
+        airRequest.HopByHopId = 20;
+        h.Peer.Tell(new ReceivedBatch(h.IConn.Ref, [ScriptedPeer.Ulr(PeerHost, 11), airRequest, ScriptedPeer.Ulr(PeerHost, 12), ScriptedPeer.Ulr(PeerHost, 13)]));
+
+        var batch = ulrHandler.ExpectMsg<IncomingRequestBatch>();
+        Assert.Equal([11u, 12u, 13u], batch.Requests.Select(r => r.Request.HopByHopId));
+        Assert.Equal(20u, airHandler.ExpectMsg<IncomingRequest>().Request.HopByHopId);
+        h.IConn.FishForMessage<ConnectionCommands.Ack>(a => a.Count == 4, TimeSpan.FromSeconds(3));
+
+        // Answers given together come back together, and go out in the order given.
+        h.Peer.Tell(new HandlerAnswers([.. batch.Requests.Reverse().Select(r => r.CreateAnswer())]));
+        foreach (var hopByHop in new uint[] { 13, 12, 11 })
+        {
+            var ula = await Harness.Read(h.IOut);
+            Assert.Equal((316u, false, hopByHop, ResultCodes.Success), (ula.CommandCode, ula.IsRequest, ula.HopByHopId, ula.ResultCode));
+        }
     }
 }

@@ -98,6 +98,18 @@ public sealed class ScriptedPeer : IAsyncDisposable
         return dwr;
     }
 
+    /// <summary>A ULR from <paramref name="host"/> (NO_STATE_MAINTAINED, every AVP TS 29.272 requires) with the given
+    /// Hop-by-Hop Identifier, for the user <paramref name="imsi"/>.</summary>
+    public static DiameterMessage Ulr(string host, uint hopByHop, string imsi = "001010000000001")
+    {
+        var ulr = DiameterMessage.CreateRequest("ULR").Add("Session-Id", $"{host};1;{hopByHop}").Add("Auth-Session-State", "NO_STATE_MAINTAINED")
+            .Add("Origin-Host", host).Add("Origin-Realm", TestNodes.Realm).Add("Destination-Realm", TestNodes.Realm)
+            .Add("User-Name", imsi).Add("RAT-Type", "EUTRAN").Add("ULR-Flags", 34u).Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
+        ulr.HopByHopId = hopByHop;
+        ulr.EndToEndId = hopByHop;
+        return ulr;
+    }
+
     /// <summary>A DPR from <paramref name="host"/> with Disconnect-Cause REBOOTING (0).</summary>
     public static DiameterMessage Dpr(string host) =>
         DiameterMessage.CreateRequest("DPR").Add("Origin-Host", host).Add("Origin-Realm", TestNodes.Realm).Add("Disconnect-Cause", 0);

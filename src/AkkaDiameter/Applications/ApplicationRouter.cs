@@ -17,6 +17,7 @@ namespace AkkaDiameter.Applications;
 internal sealed class ApplicationRouter : ReceiveActor
 {
     private readonly Dictionary<ulong, IActorRef> _handlers = [];
+    private readonly HashSet<IActorRef> _takesBatches = [];
     private readonly Dictionary<ulong, string> _stopped = [];
     private readonly Dictionary<IActorRef, string> _failedToStart = [];
     private readonly HandlerDirectory? _directory;
@@ -33,9 +34,11 @@ internal sealed class ApplicationRouter : ReceiveActor
             var handler = Context.ActorOf(r.Props, $"handler-{r.ApplicationId}-{r.CommandCode}");
             Context.Watch(handler);
             _handlers[HandlerDirectory.Key(r.ApplicationId, r.CommandCode)] = handler;
+            // DiameterRequestHandler takes batches; any other actor gets requests one by one, as it always did.
+            if (r.Props.Type is { } type && typeof(DiameterRequestHandler).IsAssignableFrom(type)) _takesBatches.Add(handler);
         }
         // A restarted handler keeps its ActorRef, so the table stays right until a handler stops.
-        _directory?.Publish(_handlers);
+        _directory?.Publish(_handlers, _takesBatches);
 
         Receive<IncomingRequest>(r =>
         {
@@ -54,7 +57,7 @@ internal sealed class ApplicationRouter : ReceiveActor
                 _log.Error("{0}; its requests are answered 5012", _stopped[key]);
             }
             // Peers go through the router again for that command, and get the answer above.
-            _directory?.Publish(_handlers);
+            _directory?.Publish(_handlers, _takesBatches);
         });
     }
 

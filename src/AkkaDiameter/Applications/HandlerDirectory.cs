@@ -13,15 +13,24 @@ namespace AkkaDiameter.Applications;
 /// </summary>
 internal sealed class HandlerDirectory
 {
-    private FrozenDictionary<ulong, IActorRef>? _handlers;
+    private FrozenDictionary<ulong, HandlerEntry>? _handlers;
 
-    /// <summary>Publishes the handlers; called by the router when it has created them, and when one stopped.</summary>
-    public void Publish(IReadOnlyDictionary<ulong, IActorRef> handlers) => Volatile.Write(ref _handlers, handlers.ToFrozenDictionary());
+    /// <summary>Publishes the handlers; called by the router when it has created them, and when one stopped.
+    /// <paramref name="takesBatches"/> are those that take an <see cref="IncomingRequestBatch"/> (every
+    /// <see cref="DiameterRequestHandler"/>).</summary>
+    public void Publish(IReadOnlyDictionary<ulong, IActorRef> handlers, IReadOnlySet<IActorRef>? takesBatches = null) =>
+        Volatile.Write(ref _handlers, handlers.ToFrozenDictionary(h => h.Key, h => new HandlerEntry(h.Value, takesBatches?.Contains(h.Value) == true)));
 
     /// <summary>The handler for (application, command), or null: none, or not yet published.</summary>
-    public IActorRef? Find(uint applicationId, uint commandCode) =>
+    public IActorRef? Find(uint applicationId, uint commandCode) => FindEntry(applicationId, commandCode)?.Actor;
+
+    /// <summary>The handler for (application, command) and whether it takes batches, or null.</summary>
+    public HandlerEntry? FindEntry(uint applicationId, uint commandCode) =>
         Volatile.Read(ref _handlers)?.GetValueOrDefault(Key(applicationId, commandCode));
 
     /// <summary>The key of (application, command).</summary>
     public static ulong Key(uint applicationId, uint commandCode) => ((ulong)applicationId << 32) | commandCode;
 }
+
+/// <summary>A handler actor and whether it takes an <see cref="IncomingRequestBatch"/>.</summary>
+internal sealed record HandlerEntry(IActorRef Actor, bool TakesBatches);

@@ -23,8 +23,15 @@ public sealed record IncomingRequest(DiameterMessage Request, string Peer, IActo
     /// the node did not give them (they are then made from the strings).</summary>
     internal AnswerAvps? Shared { get; init; }
 
+    /// <summary>Gathers the answers given while a <see cref="DiameterRequestHandler"/> handles a batch; null otherwise.</summary>
+    internal AnswerCollector? Collector { get; set; }
+
     /// <summary>Sends <paramref name="answer"/> back. Origin-Host and Origin-Realm are added when missing.</summary>
-    public void Reply(DiameterMessage answer) => ReplyTo.Tell(new HandlerAnswer(answer));
+    public void Reply(DiameterMessage answer)
+    {
+        if (Collector?.TryAdd(ReplyTo, answer) == true) return;
+        ReplyTo.Tell(new HandlerAnswer(answer));
+    }
 
     /// <summary>The answer to the request with Result-Code, Origin-Host and Origin-Realm filled in, Session-Id first:
     /// add the command's own AVPs and <see cref="Reply"/> it.</summary>
@@ -44,6 +51,45 @@ public sealed record IncomingRequest(DiameterMessage Request, string Peer, IActo
 /// <summary>A handler's answer on its way back to the peer.</summary>
 /// <param name="Answer">The answer.</param>
 public sealed record HandlerAnswer(DiameterMessage Answer);
+
+/// <summary>Requests of one peer that arrived together, for one handler, in the order received. A
+/// <see cref="DiameterRequestHandler"/> handles them one by one; the peer sends batches only to such handlers.</summary>
+/// <param name="Requests">The requests.</param>
+public sealed record IncomingRequestBatch(IReadOnlyList<IncomingRequest> Requests);
+
+/// <summary>Answers a handler gave while handling one <see cref="IncomingRequestBatch"/>, in that order.</summary>
+/// <param name="Answers">The answers.</param>
+public sealed record HandlerAnswers(IReadOnlyList<DiameterMessage> Answers);
+
+/// <summary>
+/// Collects the answers a handler gives while it handles a batch, on the handler's own thread and for the peer that
+/// sent the batch, and sends them back as one <see cref="HandlerAnswers"/>. Any other reply (another thread, another
+/// destination) is not taken and goes on its own.
+/// </summary>
+internal sealed class AnswerCollector
+{
+    private readonly int _thread = Environment.CurrentManagedThreadId;
+    private IActorRef? _replyTo;
+    private List<DiameterMessage>? _answers;
+
+    public bool TryAdd(IActorRef replyTo, DiameterMessage answer)
+    {
+        if (Environment.CurrentManagedThreadId != _thread) return false;
+        if (_replyTo is null) _replyTo = replyTo;
+        else if (!_replyTo.Equals(replyTo)) return false;
+        (_answers ??= []).Add(answer);
+        return true;
+    }
+
+    /// <summary>Sends what was collected (one answer as a plain <see cref="HandlerAnswer"/>) and starts again.</summary>
+    public void Flush()
+    {
+        if (_answers is null || _replyTo is null) return;
+        _replyTo.Tell(_answers.Count == 1 ? new HandlerAnswer(_answers[0]) : new HandlerAnswers(_answers));
+        _answers = null;
+        _replyTo = null;
+    }
+}
 
 /// <summary>
 /// The AVPs nearly every answer of a node carries, made once: Origin-Host and Origin-Realm (RFC 6733 §6.2) and

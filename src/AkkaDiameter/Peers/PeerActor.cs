@@ -53,6 +53,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private readonly DiameterSettings _settings;
     private readonly DiameterDictionary _dictionary;
     private readonly AnswerAvps _answerAvps;
+    private readonly GatheredRequests _gathered = new();
+    private bool _gathering;
     private readonly Func<IActorContext, IPEndPoint, IActorRef> _connect;
     private readonly IActorRef _dispatcher;
     private readonly IActorRef _router;
@@ -324,6 +326,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         Receive<PeerCommands.Connect>(_ => { _noReconnect = false; });
         Receive<SweepPending>(_ => ExpirePending());
         Receive<HandlerAnswer>(OnHandlerAnswer);
+        Receive<HandlerAnswers>(OnHandlerAnswers);
         Receive<Reconnect>(_ => { });
         Receive<StateTimeout>(_ => { });
         Receive<WatchdogTick>(_ => { });
@@ -514,6 +517,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     /// left. Once one ends the connection (DPR, DPA), the rest are dropped as a closed connection's late frames are.</summary>
     private void OnReceivedBatch(ReceivedBatch b)
     {
+        // Requests of the batch for the same handler go to it as one IncomingRequestBatch, sent when the batch is done.
+        _gathering = true;
         try
         {
             foreach (var m in b.Messages)
@@ -524,7 +529,12 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
                 else break;
             }
         }
-        finally { b.Connection.Tell(ConnectionCommands.Ack.Of(b.Messages.Count)); }
+        finally
+        {
+            _gathering = false;
+            _gathered.SendAll();
+            b.Connection.Tell(ConnectionCommands.Ack.Of(b.Messages.Count));
+        }
     }
 
     private void OnOpenMessage(DiameterMessage m)
@@ -615,9 +625,12 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         }
         Track(request, (long)_settings.RequestTimeout.TotalMilliseconds);
         // NO_STATE_MAINTAINED: no session actor, and straight to the handler when the directory names it.
-        var target = !Sessions.SessionSupervisor.SkipsSessionActor(request, _settings.StatelessSessionActors) ? _dispatcher
-            : _handlerDirectory?.Find(request.ApplicationId, request.CommandCode) ?? _applications;
-        target.Tell(new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm) { Shared = _answerAvps });
+        var incoming = new IncomingRequest(request, _peerHost, Self, _settings.OriginHost, _settings.OriginRealm) { Shared = _answerAvps };
+        if (!Sessions.SessionSupervisor.SkipsSessionActor(request, _settings.StatelessSessionActors)) { _dispatcher.Tell(incoming); return; }
+        var handler = _handlerDirectory?.FindEntry(request.ApplicationId, request.CommandCode);
+        if (handler is null) _applications.Tell(incoming);
+        else if (handler.TakesBatches && _gathering) _gathered.Add(handler.Actor, incoming);
+        else handler.Actor.Tell(incoming);
     }
 
     /// <summary>RFC 6733 §7.1.3: past <c>max-pending-requests</c> (node) or <c>max-pending-requests-per-peer</c> the
@@ -647,9 +660,15 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         EnsureSweep();
     }
 
-    private void OnHandlerAnswer(HandlerAnswer a)
+    private void OnHandlerAnswers(HandlerAnswers a)
     {
-        var answer = a.Answer;
+        foreach (var answer in a.Answers) OnHandlerAnswer(answer);
+    }
+
+    private void OnHandlerAnswer(HandlerAnswer a) => OnHandlerAnswer(a.Answer);
+
+    private void OnHandlerAnswer(DiameterMessage answer)
+    {
         if (_inbound.Remove(answer.HopByHopId, out var entry)) _load.Release();
         if (entry.Request is null || entry.Request.EndToEndId != answer.EndToEndId)
         {
