@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
+using AkkaDiameter.Applications;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.S6a.Hss;
 using AkkaDiameter.S6a.Mme;
@@ -384,6 +385,56 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
         Assert.True(next[0] > first[1]);
         using var reopened = SubscriberStore.Open(_db);
         Assert.Equal(next[0], reopened.Find(imsi)!.Sqn);
+    }
+
+    [Fact]
+    public async Task AIRs_that_arrive_together_take_their_SQNs_in_one_transaction_in_the_order_received()
+    {
+        var hss = await Hss();
+        var handler = Sys.ActorOf(Props.Create(() => new HssHandler(new HssContext(hss.Store))));
+        const string one = "001010000000001", two = "001010000000002";
+        IncomingRequest Air(string imsi, uint vectors, uint hopByHop)
+        {
+            var air = S6aMessages.Air(imsi, PlmnId.Parse("00101"), Realm, HssHost, vectors);
+            air.HopByHopId = hopByHop;
+            return new IncomingRequest(air, "mme1.epc.mnc001.mcc001.3gppnetwork.org", TestActor, HssHost, Realm);
+        }
+        var start = hss.Store.Find(one)!.Sqn;
+        handler.Tell(new IncomingRequestBatch([Air(one, 2, 1), Air("001019999999999", 1, 2), Air(two, 1, 3), Air(one, 1, 4)]));
+
+        var answers = ExpectMsg<HandlerAnswers>().Answers;
+        Assert.Equal([1u, 2u, 3u, 4u], answers.Select(a => a.HopByHopId));
+        Assert.Equal(S6aResultCodes.UserUnknown, answers[1].GetGroup("Experimental-Result").GetUInt32("Experimental-Result-Code"));
+        using var milenage = new Milenage(Convert.FromHexString(K), Convert.FromHexString(Opc));
+        ulong Sqn(EutranVector v) =>
+            AuthenticationVectors.FromSqnBytes(v.Autn[..6].Zip(milenage.F2345(v.Rand).Ak, (a, b) => (byte)(a ^ b)).ToArray());
+        // The subscriber named twice gets consecutive SQNs, in the order its AIRs came; each vector verifies.
+        var n1 = AuthenticationVectors.Next(start);
+        var n2 = AuthenticationVectors.Next(n1);
+        var n3 = AuthenticationVectors.Next(n2);
+        Assert.Equal([n1, n2, n3], S6aMessages.Vectors(answers[0]).Concat(S6aMessages.Vectors(answers[3])).Select(Sqn));
+        Assert.Single(S6aMessages.Vectors(answers[2]));
+        // Committed before the answers left: another connection sees the last SQN.
+        using var reopened = SubscriberStore.Open(_db);
+        Assert.Equal(n3, reopened.Find(one)!.Sqn);
+        Assert.True(reopened.Find(two)!.Sqn > 0x20);
+    }
+
+    [Fact]
+    public async Task SQNs_for_several_requests_are_taken_in_order_in_one_commit_and_an_unknown_IMSI_gets_none()
+    {
+        var hss = await Hss();
+        const string one = "001010000000001", two = "001010000000002";
+        var (a, b) = (hss.Store.Find(one)!.Sqn, hss.Store.Find(two)!.Sqn);
+        var taken = hss.Store.TakeSqns([(one, 2), (two, 1), ("001019999999999", 1), (one, 1)]);
+        ulong Next(ulong s, int n) { for (var i = 0; i < n; i++) s = AuthenticationVectors.Next(s); return s; }
+        Assert.Equal([Next(a, 1), Next(a, 2)], taken[0]);
+        Assert.Equal([Next(b, 1)], taken[1]);
+        Assert.Null(taken[2]);
+        Assert.Equal([Next(a, 3)], taken[3]);
+        using var reopened = SubscriberStore.Open(_db);
+        Assert.Equal((Next(a, 3), Next(b, 1)), (reopened.Find(one)!.Sqn, reopened.Find(two)!.Sqn));
+        Assert.Equal([Next(a, 4)], hss.Store.TakeSqns(one, 1));   // the single take carries on from there
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -31,8 +31,35 @@ public sealed class HssHandler : DiameterRequestHandler
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HssContext _hss;
 
+    // SQNs taken for the AIRs of the batch being handled, by request (Prepare), so that a batch commits once.
+    private readonly Dictionary<IncomingRequest, IReadOnlyList<ulong>> _preparedSqns = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>A handler over the shared HSS context.</summary>
     public HssHandler(HssContext context) => _hss = context;
+
+    /// <summary>Takes the SQNs of every AIR of the batch in one transaction (a resynchronisation is left to its own).</summary>
+    protected override void Prepare(IReadOnlyList<IncomingRequest> requests)
+    {
+        _preparedSqns.Clear();
+        List<(IncomingRequest Request, string Imsi, int Count)>? airs = null;
+        foreach (var r in requests)
+        {
+            if (r.Request.CommandCode != 318 || r.Request.FindString("User-Name") is not { } imsi) continue;
+            var requested = r.Request.Find("Requested-EUTRAN-Authentication-Info");
+            if (requested?.Find("Re-Synchronization-Info") is not null) continue;
+            // Only subscribers that get vectors: the others are answered without touching their SQN.
+            if (_hss.Store.Find(imsi) is not { EpsSubscription: true }) continue;
+            (airs ??= []).Add((r, imsi, VectorCount(requested)));
+        }
+        if (airs is not { Count: > 1 }) return;
+        var taken = _hss.Store.TakeSqns([.. airs.Select(a => (a.Imsi, a.Count))]);
+        for (var i = 0; i < airs.Count; i++)
+            if (taken[i] is { } sqns) _preparedSqns[airs[i].Request] = sqns;
+    }
+
+    // §5.2.3.1.3: Number-Of-Requested-Vectors, at most 5 served per request (§7.3.14 leaves the limit to the HSS).
+    private static int VectorCount(Avp? requested) =>
+        (int)Math.Clamp(requested?.FindUInt32("Number-Of-Requested-Vectors") ?? 1, 1, 5);
 
     /// <inheritdoc />
     protected override void Handle(IncomingRequest r)
@@ -57,8 +84,7 @@ public sealed class HssHandler : DiameterRequestHandler
         var plmn = r.Request.Find("Visited-PLMN-Id")?.GetBytes().ToArray();
         if (plmn is not { Length: 3 }) { r.ReplyError(ResultCodes.InvalidAvpValue, "Visited-PLMN-Id must be 3 octets"); return; }
         var requested = r.Request.Find("Requested-EUTRAN-Authentication-Info");
-        // §5.2.3.1.3: Number-Of-Requested-Vectors, at most 5 served per request (§7.3.14 leaves the limit to the HSS).
-        var count = (int)Math.Clamp(requested?.FindUInt32("Number-Of-Requested-Vectors") ?? 1, 1, 5);
+        var count = VectorCount(requested);
         ulong? resyncFrom = null;
         if (requested?.Find("Re-Synchronization-Info")?.GetBytes().ToArray() is { } resync)
         {
@@ -67,7 +93,7 @@ public sealed class HssHandler : DiameterRequestHandler
             // DIAMETER_AUTHENTICATION_DATA_UNAVAILABLE.
             if (resyncFrom is null) { Experimental(r, S6aResultCodes.AuthenticationDataUnavailable); return; }
         }
-        var sqns = _hss.Store.TakeSqns(imsi, count, resyncFrom)!;
+        var sqns = _preparedSqns.Remove(r, out var prepared) && resyncFrom is null ? prepared : _hss.Store.TakeSqns(imsi, count, resyncFrom)!;
         var answer = r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED");
         answer.AddGroup("Authentication-Info", info =>
         {

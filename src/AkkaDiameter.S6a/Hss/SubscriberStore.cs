@@ -283,6 +283,45 @@ public sealed class SubscriberStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="TakeSqns(string, int, ulong?)"/> for several requests in one transaction, in the order given (a
+    /// subscriber named twice gets consecutive SQNs): one commit for a batch of AIRs instead of one each, which was
+    /// the HSS's limit on AIR per second. Null in the result for an unknown IMSI.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<ulong>?> TakeSqns(IReadOnlyList<(string Imsi, int Count)> requests)
+    {
+        lock (_lock)
+        {
+            Revalidate();
+            var results = new IReadOnlyList<ulong>?[requests.Count];
+            var last = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            using var tx = _db.BeginTransaction();
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var (imsi, count) = requests[i];
+                long? current = last.TryGetValue(imsi, out var taken) ? (long)taken
+                    : _subscribers.TryGetValue(imsi, out var known) && known is not null ? (long)known.Sqn
+                    : (long?)Scalar("SELECT sqn FROM subscriber WHERE imsi = $imsi", ("$imsi", imsi), tx);
+                if (current is null) continue;
+                var sqn = (ulong)current.Value;
+                var sqns = new List<ulong>(count);
+                for (var j = 0; j < count; j++)
+                {
+                    sqn = Security.AuthenticationVectors.Next(sqn);
+                    sqns.Add(sqn);
+                }
+                last[imsi] = sqn;
+                results[i] = sqns;
+            }
+            foreach (var (imsi, sqn) in last)
+                Execute("UPDATE subscriber SET sqn = $sqn WHERE imsi = $imsi", tx, ("$sqn", (long)sqn), ("$imsi", imsi));
+            tx.Commit();
+            foreach (var (imsi, sqn) in last)
+                if (_subscribers.TryGetValue(imsi, out var cached) && cached is not null) _subscribers[imsi] = cached with { Sqn = sqn };
+            return results;
+        }
+    }
+
     /// <summary>Records <paramref name="mmeHost"/> as serving the subscriber and returns the registration it
     /// replaces (null when there was none or it was the same MME). For a replaced MME a CLR
     /// (MME_UPDATE_PROCEDURE, TS 29.272 §5.2.1.1.3) is queued in the same transaction; queued IDR and DSR for the

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using AkkaDiameter.Protocol;
 
 namespace AkkaDiameter.Applications;
@@ -33,9 +34,20 @@ public abstract class DiameterRequestHandler : ReceiveActor
     /// <summary>Handles one request; answer it with <see cref="IncomingRequest.Reply"/>.</summary>
     protected abstract void Handle(IncomingRequest request);
 
+    /// <summary>
+    /// Called with the requests of a batch before <see cref="Handle"/> sees them one by one: the place to do for all of
+    /// them at once what would otherwise be done per request (one database transaction instead of one each). Their
+    /// answers leave only after the last <see cref="Handle"/> of the batch, so what is done here happens before any of
+    /// them is sent. An exception here is logged and the requests are handled one by one regardless.
+    /// </summary>
+    /// <param name="requests">The requests, in the order received.</param>
+    protected virtual void Prepare(IReadOnlyList<IncomingRequest> requests) { }
+
     private void HandleBatch(IncomingRequestBatch batch)
     {
         var requests = batch.Requests;
+        try { Prepare(requests); }
+        catch (Exception e) { Context.GetLogger().Warning("Preparing a batch of {0} requests failed; handling them one by one: {1}", requests.Count, e.Message); }
         var answers = new AnswerCollector();
         for (var i = 0; i < requests.Count; i++)
         {
