@@ -146,16 +146,17 @@ public sealed class LoadSimulationTests(ITestOutputHelper output) : TestKit("""
             Assert.True(hss.Store.FindRegistration(o.Imsi)!.Purged, o.Imsi);
         // Dead letters, only the expected ones: what crossed the killed connection's end (Disconnected, Close, Abort,
         // Ack; and Akka.IO's own commands, e.g. ResumeReading, that mme1's TCP stream stage sent to the Akka.IO
-        // connection actor the reset had already stopped), the HSS's answers to requests that came over it (the peer actor that would send them back is gone with
-        // it, RFC 6733 §6.2: an answer goes back the way its request came) and peer events to a watcher that had just
-        // stopped.
+        // connection actor the reset had already stopped), the HSS's answers to requests that came over it, alone or
+        // as a batch's (the peer actor that would send them back is gone with it, RFC 6733 §6.2: an answer goes back
+        // the way its request came) and peer events to a watcher that had just stopped.
         Assert.All(deadLetters, d => Assert.True(
             d.Message is AkkaDiameter.Transport.ConnectionEvents.Disconnected or AkkaDiameter.Transport.ConnectionCommands.Close
                 or AkkaDiameter.Transport.ConnectionCommands.Abort or AkkaDiameter.Transport.ConnectionCommands.Ack
                 or PeerStateChanged or WatchdogStateChanged
             || (d.Message is Akka.IO.Tcp.Command && d.Sender.Path.ToStringWithoutAddress().StartsWith("/user/mme1/", StringComparison.Ordinal)
                 && d.Recipient.Path.ToStringWithoutAddress().StartsWith("/system/IO-TCP/", StringComparison.Ordinal))
-            || (d.Message is AkkaDiameter.Applications.HandlerAnswer && d.Recipient.Path.Name.StartsWith("peer-mme1.", StringComparison.Ordinal)),
+            || (d.Message is AkkaDiameter.Applications.HandlerAnswer or AkkaDiameter.Applications.HandlerAnswers
+                && d.Recipient.Path.Name.StartsWith("peer-mme1.", StringComparison.Ordinal)),
             $"unexpected dead letter: {d}"));
         _running.AddRange(nodes);
     }
