@@ -45,6 +45,36 @@ public class FrameStageTests : TestKit
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Messages_of_every_size_cut_into_chunks_of_every_size_come_out_whole_and_in_order(int seed)
+    {
+        // Sizes from a DWR to a 40 KB message (a Product-Name padded out), chunks from 1 byte to 64 KB: every path of
+        // the stage's buffer (append, move to the front, grow, let go of a large buffer once it is all cut).
+        var random = new Random(seed);
+        var messages = Enumerable.Range(1, 300).Select(i =>
+        {
+            var m = DiameterMessage.CreateRequest("DWR").Add("Origin-Host", $"host{i}.example").Add("Origin-Realm", "example");
+            if (i % 7 == 0) m.Add("Product-Name", new string('p', random.Next(0, 40_000)));
+            m.HopByHopId = (uint)i;
+            return m.Encode();
+        }).ToList();
+        byte[] all = [.. messages.SelectMany(m => m)];
+        var chunks = new List<byte[]>();
+        for (var at = 0; at < all.Length;)
+        {
+            var n = Math.Min(all.Length - at, random.Next(4) switch { 0 => random.Next(1, 20), 1 => random.Next(20, 600), 2 => random.Next(600, 5000), _ => random.Next(5000, 65536) });
+            chunks.Add(all[at..(at + n)]);
+            at += n;
+        }
+        var frames = await Run(chunks);
+        Assert.Equal(messages.Count, frames.Count);
+        for (var i = 0; i < messages.Count; i++)
+            Assert.Equal(messages[i], Assert.IsType<InboundMessage>(frames[i]).Message.Encode());
+    }
+
+    [Theory]
     [InlineData(7)]
     [InlineData(2_000_000)]
     [InlineData(30)]

@@ -62,7 +62,12 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly DiameterFrameStage _stage;
-        private ByteString _buffer = ByteString.Empty;
+        // Received bytes not yet cut: _pending[_start.._end]. Reads are appended here and messages copied out of it,
+        // one array each (the decoded message keeps its bytes); ByteString.Concat and two Slices per message cost
+        // more than the copy (a segment array and a ByteString each).
+        private const int KeptBufferBytes = 16 * 1024;
+        private byte[] _pending = [];
+        private int _start, _end;
         private bool _failed;
 
         public Logic(DiameterFrameStage stage) : base(stage.Shape)
@@ -71,19 +76,37 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
             SetHandlers(stage.In, stage.Out, this);
         }
 
+        private int Buffered => _end - _start;
+        private ReadOnlySpan<byte> Bytes => _pending.AsSpan(_start, Buffered);
+
         public override void OnPush()
         {
             var chunk = Grab(_stage.In);
             if (_failed) { Pull(_stage.In); return; }   // after a fatal error: read and discard until the close
-            _buffer = _buffer.Concat(chunk);
+            Append(chunk);
             Deliver();
+        }
+
+        private void Append(ByteString chunk)
+        {
+            if (_pending.Length - _end < chunk.Count)
+            {
+                // Move what is left to the front, and grow only when that is not room enough. A partial message is
+                // at most max-message-size (checked before it is waited for), so this stays bounded.
+                var need = Buffered + chunk.Count;
+                var moved = need <= _pending.Length ? _pending : new byte[Math.Max(need, Math.Max(4096, _pending.Length * 2))];
+                Bytes.CopyTo(moved);
+                (_pending, _end, _start) = (moved, Buffered, 0);
+            }
+            var into = _pending.AsSpan(_end);
+            _end += chunk.CopyTo(ref into);
         }
 
         public override void OnPull() => Deliver();
 
         public override void OnUpstreamFinish()
         {
-            if (_buffer.IsEmpty || _failed) CompleteStage();
+            if (Buffered == 0 || _failed) CompleteStage();
             else Deliver();   // emits what is complete, then completes: a partial message at the end is dropped
         }
 
@@ -108,28 +131,34 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
         private bool TryCut(out InboundFrame frame)
         {
             frame = null!;
-            if (_buffer.Count < 4) return false;
-            var length = (_buffer[1] << 16) | (_buffer[2] << 8) | _buffer[3];
+            var bytes = Bytes;
+            if (bytes.Length < 4) return false;
+            var length = DiameterHeader.ReadUInt24(bytes[1..]);
             if (length < DiameterHeader.Size || length > _stage._maxMessageSize || length % 4 != 0)
             {
                 // The header is needed to answer; wait for it unless the stream has ended.
-                if (_buffer.Count < DiameterHeader.Size && !IsClosed(_stage.In)) return false;
-                DiameterHeader? header = _buffer.Count >= DiameterHeader.Size
-                    ? DiameterHeader.Read(_buffer.Slice(0, DiameterHeader.Size).ToArray()) : null;
+                if (bytes.Length < DiameterHeader.Size && !IsClosed(_stage.In)) return false;
+                DiameterHeader? header = bytes.Length >= DiameterHeader.Size ? DiameterHeader.Read(bytes[..DiameterHeader.Size]) : null;
                 var why = length > _stage._maxMessageSize
                     ? $"Message Length {length} is over the maximum of {_stage._maxMessageSize} bytes"
                     : length < DiameterHeader.Size ? $"Message Length {length} is shorter than the header"
                     : $"Message Length {length} is not a multiple of 4";
                 frame = new InboundError(new DiameterError(ResultCodes.InvalidMessageLength, why) { Header = header }, Fatal: true);
                 _failed = true;
-                _buffer = ByteString.Empty;
+                (_pending, _start, _end) = ([], 0, 0);
                 return true;
             }
-            if (_buffer.Count < length) return false;
-            var bytes = _buffer.Slice(0, length).ToArray();
-            _buffer = _buffer.Slice(length);
-            frame = DiameterMessage.TryDecode(bytes, _stage._dictionary, out var message, out var error)
-                ? new InboundMessage(message!) { Size = length }
+            if (bytes.Length < length) return false;
+            var message = bytes[..length].ToArray();
+            _start += length;
+            if (_start == _end)
+            {
+                // All cut: an idle connection keeps no more than a small buffer.
+                (_start, _end) = (0, 0);
+                if (_pending.Length > KeptBufferBytes) _pending = [];
+            }
+            frame = DiameterMessage.TryDecode(message, _stage._dictionary, out var decoded, out var error)
+                ? new InboundMessage(decoded!) { Size = length }
                 : new InboundError(error!, Fatal: false) { Size = length };
             return true;
         }
