@@ -45,5 +45,5 @@ public class FramingBenchmarks
     [Benchmark(OperationsPerInvoke = Messages, Description = "DiameterFrameStage (cut + check + decode)")]
     public int DiameterFrames() => Source.From(_chunks)
         .Via(new DiameterFrameStage(1 << 20, DiameterDictionary.Default))
-        .RunWith(Sink.Aggregate<InboundFrame, int>(0, (n, f) => f is InboundMessage ? n + 1 : throw new InvalidOperationException(f.ToString())), _materializer).Result;
+        .RunWith(Sink.Aggregate<InboundFrames, int>(0, (n, read) => n + read.Frames.Count(f => f is InboundMessage ? true : throw new InvalidOperationException(f.ToString()))), _materializer).Result;
 }

@@ -47,4 +47,36 @@ public class ConnectionActorTests : TestKit
         owner.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         connection.Tell(ConnectionCommands.Abort.Instance, owner.Ref);
     }
+
+    [Fact]
+    public async Task A_batch_is_acknowledged_to_the_stream_stage_that_handed_it_over_and_that_ack_releases_the_next()
+    {
+        await using var peer = ScriptedPeer.Listen();
+        var owner = CreateTestProbe();
+        var connection = Sys.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(new IPEndPoint(IPAddress.Loopback, peer.Port)),
+            owner.Ref, NodeSettings(Hss, null, ""), DiameterDictionary.Default, Sys.Materializer()));
+        await peer.AcceptAsync();
+        owner.ExpectMsg<ConnectionEvents.Connected>();
+        connection.Tell(new ConnectionCommands.Pipeline(4), owner.Ref);
+        await peer.SendRawAsync([.. Enumerable.Range(1, 9).SelectMany(i => Dwr((uint)i).Encode())]);
+
+        // Whatever the first read held comes as batches of up to 4; each is acked where it says, not to the connection.
+        var seen = new List<uint>();
+        while (seen.Count < 9)
+        {
+            var m = owner.ExpectMsg<object>();
+            if (m is ConnectionEvents.Received r) { Assert.Equal(connection, r.Connection); seen.Add(r.Message.HopByHopId); connection.Tell(ConnectionCommands.Ack.Instance, owner.Ref); continue; }
+            var b = Assert.IsType<ConnectionEvents.ReceivedBatch>(m);
+            Assert.Equal(connection, b.Connection);
+            Assert.NotNull(b.AckTo);
+            Assert.NotEqual(connection, b.AckTo);
+            Assert.InRange(b.Messages.Count, 2, 4);
+            seen.AddRange(b.Messages.Select(x => x.HopByHopId));
+            // A full window holds the rest back until this ack, which goes to the stage alone.
+            if (b.Messages.Count == 4 && seen.Count < 9) owner.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+            b.AckTo!.Tell(ConnectionCommands.Ack.Of(b.Messages.Count), owner.Ref);
+        }
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (uint)i), seen);
+        connection.Tell(ConnectionCommands.Abort.Instance, owner.Ref);
+    }
 }

@@ -26,6 +26,7 @@ public class FrameStageTests : TestKit
     private async Task<List<InboundFrame>> Run(IEnumerable<byte[]> chunks, int max = 1 << 20) =>
         [.. await Source.From(chunks.Select(c => ByteString.FromBytes(c)))
             .Via(new DiameterFrameStage(max, DiameterDictionary.Default))
+            .SelectMany(read => read.Frames)
             .RunWith(Sink.Seq<InboundFrame>(), _materializer)];
 
     [Fact]

@@ -333,7 +333,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         Receive<WinElection>(_ => { });
         // Messages on a connection this state is not reading: a late frame on a connection being closed.
         Receive<Received>(r => r.Connection.Tell(ConnectionCommands.Ack.Instance));
-        Receive<ReceivedBatch>(b => b.Connection.Tell(ConnectionCommands.Ack.Of(b.Messages.Count)));
+        Receive<ReceivedBatch>(b => b.Acknowledge());
         Receive<ReceiveFailed>(OnReceiveFailed);
         Receive<Connected>(c => c.Connection.Tell(ConnectionCommands.Abort.Instance));
         Receive<ConnectFailed>(_ => { });
@@ -533,7 +533,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         {
             _gathering = false;
             _gathered.SendAll();
-            b.Connection.Tell(ConnectionCommands.Ack.Of(b.Messages.Count));
+            b.Acknowledge();
         }
     }
 

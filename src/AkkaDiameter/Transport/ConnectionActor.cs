@@ -16,16 +16,16 @@ namespace AkkaDiameter.Transport;
 /// <summary>
 /// One TCP connection as an Akka.Streams graph:
 /// <code>
-/// bounded channel ─▶ BatchWeighted(write-batch-bytes) ─▶ TCP ─▶ DiameterFrameStage ─▶ BatchWeighted(64 KiB) ─▶ Sink.ActorRefWithAck(this)
+/// bounded channel ─▶ BatchWeighted(write-batch-bytes) ─▶ TCP ─▶ DiameterFrameStage ─▶ InboundHandOver ─▶ owner
 /// </code>
 /// Writes are batched so that small answers under load share one socket write. Reads are cut into messages and
-/// decoded on the stream; the messages that arrive while this actor is busy are gathered into one batch, so that
-/// under load the stream and this actor exchange one message and one ack per batch, not per message. They are handed
-/// to the owner one at a time (its <see cref="ConnectionCommands.Ack"/> releases the next) until it asks for a window
-/// (<see cref="ConnectionCommands.Pipeline"/>); then up to the window at once, as a
-/// <see cref="ConnectionEvents.ReceivedBatch"/>. The next batch is taken from the stream once this one is handed
-/// over, so backpressure runs from the owner back to the peer's TCP window with at most one batch held here. The
-/// actor reports the connection's life to its owner and stops when the connection is gone.
+/// decoded on the stream, those of one read together, and the stream's last stage (<see cref="InboundHandOver"/>)
+/// hands them to the owner itself: one at a time until the owner asks for a window
+/// (<see cref="ConnectionCommands.Pipeline"/>), then up to the window at once as a
+/// <see cref="ConnectionEvents.ReceivedBatch"/>, which the owner acknowledges to that stage. Backpressure runs from the
+/// owner back to the peer's TCP window with at most 64 KiB read ahead. This actor is the connection's identity in
+/// every event, forwards what the owner tells it for the read side there, reports the connection's life to its owner
+/// and stops when the connection is gone.
 /// </summary>
 internal sealed class ConnectionActor : ReceiveActor, IWithTimers
 {
@@ -38,24 +38,9 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private sealed record TcpUp(Tcp.OutgoingConnection Connection);
     private sealed record StreamFailed(Exception Cause);
-    private sealed class StreamInit { public static readonly StreamInit Instance = new(); }
-    private sealed class StreamAck { public static readonly StreamAck Instance = new(); }
-    private sealed class StreamCompleted { public static readonly StreamCompleted Instance = new(); }
     private sealed class LingerExpired { public static readonly LingerExpired Instance = new(); }
 
-    /// <summary>Frames that arrived together: what the stream's batching stage gathered while this actor was busy.</summary>
-    private sealed class InboundFrames
-    {
-        public InboundFrames(InboundFrame first) => Frames = [first];
-        public List<InboundFrame> Frames { get; }
-        public InboundFrames Add(InboundFrame frame) { Frames.Add(frame); return this; }
-    }
-
     private static readonly TimeSpan Linger = TimeSpan.FromSeconds(2);
-    // Bytes of received messages gathered into one batch while the owner is busy. Bounds what a connection holds
-    // beyond the owner's window, whatever max-message-size is (a larger message still passes, alone).
-    private const long InboundBatchBytes = 64 * 1024;
-
     private readonly Target _target;
     private readonly DiameterSettings _settings;
     private readonly DiameterDictionary _dictionary;
@@ -63,13 +48,9 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Channel<OutboundBytes> _channel;
     private IActorRef _owner;
-    private IActorRef? _streamSender;
-    // Messages handed to the owner and not yet acked, and how many may be (ConnectionCommands.Pipeline).
-    private int _unacked;
-    private int _window = 1;
-    // The batch being handed over, from _next on; the stream is acked for the next batch when it is all handed over.
-    private InboundFrames? _inbox;
-    private int _next;
+    // The read side's InboundHandOver stage, once it said Ready; what the owner sends for it before then waits here.
+    private IActorRef? _handOver;
+    private readonly List<object> _forLater = [];
     private UniqueKillSwitch? _killSwitch;
     private bool _connected;
     private bool _reported;
@@ -92,25 +73,21 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
             SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait,
         });
 
-        Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
-        Receive<InboundFrames>(batch =>
+        Receive<InboundHandOver.Ready>(r =>
         {
-            _streamSender = Sender;
-            _inbox = batch;
-            _next = 0;
-            HandOver();
+            _handOver = r.HandOver;
+            foreach (var m in _forLater) _handOver.Tell(m);
+            _forLater.Clear();
         });
-        Receive<ConnectionCommands.Ack>(a =>
+        // The owner's acks, window and hand-over of the connection are the read side's business.
+        Receive<ConnectionCommands.Ack>(ToHandOver);
+        Receive<ConnectionCommands.Pipeline>(ToHandOver);
+        Receive<ConnectionCommands.SetOwner>(s =>
         {
-            _unacked = Math.Max(0, _unacked - a.Count);
-            HandOver();
+            _owner = s.Owner;
+            ToHandOver(s);
         });
-        Receive<ConnectionCommands.Pipeline>(p =>
-        {
-            _window = Math.Max(1, p.Window);
-            HandOver();
-        });
-        Receive<ConnectionCommands.SetOwner>(s => _owner = s.Owner);
+        Receive<InboundHandOver.Fatal>(f => _closeReason ??= f.Reason);
         Receive<ConnectionCommands.Close>(_ =>
         {
             _closeReason ??= "closed by this node";
@@ -128,44 +105,15 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
             _connected = true;
             _owner.Tell(new Connected(Self, new Outbound(_channel.Writer, _settings.MaxMessageSize), up.Connection.RemoteAddress, up.Connection.LocalAddress));
         });
-        Receive<StreamCompleted>(_ => Gone(_closeReason ?? "closed by the peer"));
+        Receive<InboundHandOver.Completed>(_ => Gone(_closeReason ?? "closed by the peer"));
+        Receive<InboundHandOver.Failed>(f => Gone(_closeReason ?? f.Cause.Message));
         Receive<StreamFailed>(f => Gone(_closeReason ?? f.Cause.Message));
     }
 
-    // Hands the owner what the window allows, in order: an error alone, messages one at a time in window 1 and as a
-    // batch of consecutive messages otherwise; then, once the batch is all handed over, takes the stream's next.
-    private void HandOver()
+    private void ToHandOver(object command)
     {
-        while (_inbox is { } inbox && _next < inbox.Frames.Count && _unacked < _window)
-        {
-            var frames = inbox.Frames;
-            if (frames[_next] is InboundError e)
-            {
-                _owner.Tell(new ReceiveFailed(Self, e));
-                if (e.Fatal) _closeReason = e.Error.ToString();
-                _next++;
-                _unacked++;
-                continue;
-            }
-            var end = _next + 1;
-            var room = _window - _unacked;
-            while (end < frames.Count && end - _next < room && frames[end] is InboundMessage) end++;
-            if (end - _next == 1)
-                _owner.Tell(new Received(Self, ((InboundMessage)frames[_next]).Message));
-            else
-            {
-                var messages = new DiameterMessage[end - _next];
-                for (var i = 0; i < messages.Length; i++) messages[i] = ((InboundMessage)frames[_next + i]).Message;
-                _owner.Tell(new ReceivedBatch(Self, messages));
-            }
-            _unacked += end - _next;
-            _next = end;
-        }
-        if (_inbox is not null && _next == _inbox.Frames.Count)
-        {
-            _inbox = null;
-            _streamSender?.Tell(StreamAck.Instance);
-        }
+        if (_handOver is null) _forLater.Add(command);
+        else _handOver.Tell(command);
     }
 
     protected override void PreStart()
@@ -173,12 +121,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         var source = ChannelSource.FromReader(_channel.Reader)
             .BatchWeighted(_settings.WriteBatchBytes, b => b.Length, b => new WriteBatch(b), (batch, b) => batch.Add(b))
             .Select(batch => batch.ToByteString());
-        var sink = Flow.Create<InboundFrame>()
-            .BatchWeighted(InboundBatchBytes, f => f.Size, f => new InboundFrames(f), (batch, f) => batch.Add(f))
-            // The sink pulls as many elements ahead as its input buffer holds (16 by default), one batch each: with
-            // a buffer of one, what arrives while this actor is busy gathers in the batch stage instead.
-            .To(Sink.ActorRefWithAck<InboundFrames>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance,
-                ex => new StreamFailed(ex)).WithAttributes(Attributes.CreateInputBuffer(1, 1)));
+        var sink = Sink.FromGraph(new InboundHandOver(Self, _owner));
         var frames = new DiameterFrameStage(_settings.MaxMessageSize, _dictionary);
         var self = Self;
         switch (_target)

@@ -27,7 +27,15 @@ public static class ConnectionEvents
     /// (<see cref="ConnectionCommands.Pipeline"/>); never more than the window. The owner acknowledges them all with one
     /// <see cref="ConnectionCommands.Ack.Of"/>(<c>Messages.Count</c>). Under load a TCP read holds many messages: one
     /// hand-over and one ack per read instead of per message keeps the mailboxes out of the per-request cost.</summary>
-    public sealed record ReceivedBatch(IActorRef Connection, IReadOnlyList<DiameterMessage> Messages);
+    public sealed record ReceivedBatch(IActorRef Connection, IReadOnlyList<DiameterMessage> Messages)
+    {
+        /// <summary>Where the ack goes: the stream stage that handed the batch over, which saves the connection actor
+        /// a message each way; the connection itself when not given.</summary>
+        public IActorRef? AckTo { get; init; }
+
+        /// <summary>Acknowledges every message of the batch (from inside the owner actor).</summary>
+        public void Acknowledge() => (AckTo ?? Connection).Tell(ConnectionCommands.Ack.Of(Messages.Count));
+    }
 
     /// <summary>A frame could not be decoded; acknowledged like <see cref="Received"/> unless <paramref name="Error"/> is fatal.</summary>
     public sealed record ReceiveFailed(IActorRef Connection, InboundError Error);

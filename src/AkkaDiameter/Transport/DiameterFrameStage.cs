@@ -15,6 +15,12 @@ public abstract record InboundFrame
     public int Size { get; init; }
 }
 
+/// <summary>The frames cut from what one read made complete, in order: the stage hands on everything it can cut at
+/// once, so that a reader of the stream gets one element per TCP read, not per message.</summary>
+/// <param name="Frames">The frames; a fatal error, if any, is the last.</param>
+/// <param name="Size">Their length on the wire in all.</param>
+public sealed record InboundFrames(IReadOnlyList<InboundFrame> Frames, long Size);
+
 /// <summary>A complete, structurally valid message.</summary>
 /// <param name="Message">The message.</param>
 public sealed record InboundMessage(DiameterMessage Message) : InboundFrame;
@@ -36,7 +42,7 @@ public sealed record InboundError(DiameterError Error, bool Fatal) : InboundFram
 /// hostile length never makes the stage wait for or hold more than the maximum. After a fatal error the stage
 /// discards input and stays open, so that the owner can answer before it closes the connection.
 /// </summary>
-public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, InboundFrame>>
+public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, InboundFrames>>
 {
     private readonly int _maxMessageSize;
     private readonly DiameterDictionary _dictionary;
@@ -46,15 +52,15 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
     {
         _maxMessageSize = maxMessageSize;
         _dictionary = dictionary;
-        Shape = new FlowShape<ByteString, InboundFrame>(In, Out);
+        Shape = new FlowShape<ByteString, InboundFrames>(In, Out);
     }
 
     /// <summary>Bytes in.</summary>
     public Inlet<ByteString> In { get; } = new("DiameterFrame.in");
-    /// <summary>Frames out.</summary>
-    public Outlet<InboundFrame> Out { get; } = new("DiameterFrame.out");
+    /// <summary>Frames out, those of one read together.</summary>
+    public Outlet<InboundFrames> Out { get; } = new("DiameterFrame.out");
     /// <inheritdoc/>
-    public override FlowShape<ByteString, InboundFrame> Shape { get; }
+    public override FlowShape<ByteString, InboundFrames> Shape { get; }
 
     /// <inheritdoc/>
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
@@ -114,9 +120,16 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
         {
             if (_failed) return;
             if (!IsAvailable(_stage.Out)) return;
-            if (TryCut(out var frame))
+            List<InboundFrame>? frames = null;
+            long size = 0;
+            while (!_failed && TryCut(out var frame))
             {
-                Push(_stage.Out, frame);
+                (frames ??= []).Add(frame);
+                size += frame.Size;
+            }
+            if (frames is not null)
+            {
+                Push(_stage.Out, new InboundFrames(frames, size));
                 // A fatal error does not complete the stage: completing would cancel the TCP read side and close the
                 // connection before the owner's DIAMETER_INVALID_MESSAGE_LENGTH answer is written. The owner closes
                 // it after the answer; until then input is discarded.
