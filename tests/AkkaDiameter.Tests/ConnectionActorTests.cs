@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Streams;
+using Akka.Streams.Dsl;
 using Akka.TestKit.Xunit2;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
@@ -78,5 +79,25 @@ public class ConnectionActorTests : TestKit
         }
         Assert.Equal(Enumerable.Range(1, 9).Select(i => (uint)i), seen);
         connection.Tell(ConnectionCommands.Abort.Instance, owner.Ref);
+    }
+
+    [Fact]
+    public void Nothing_is_handed_over_before_the_connection_actor_says_the_owner_knows_the_connection()
+    {
+        // The owner hears Connected from the connection actor and messages from the stream's last stage: two senders.
+        // Without the Start the connection actor sends after Connected, a CER read at once could reach the peer table
+        // first (seen: 1 connection in 1,000 refused).
+        var connection = CreateTestProbe();
+        var owner = CreateTestProbe();
+        Source.From(new[] { new InboundFrames([new InboundMessage(Dwr(1)) { Size = 56 }, new InboundMessage(Dwr(2)) { Size = 56 }], 112) })
+            .Concat(Source.Never<InboundFrames>())
+            .RunWith(Sink.FromGraph(new InboundHandOver(connection.Ref, owner.Ref)), Sys.Materializer());
+        var stage = connection.ExpectMsg<InboundHandOver.Ready>().HandOver;
+        owner.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        stage.Tell(InboundHandOver.Start.Instance, connection.Ref);
+        Assert.Equal(1u, owner.ExpectMsg<ConnectionEvents.Received>().Message.HopByHopId);
+        owner.ExpectNoMsg(TimeSpan.FromMilliseconds(100));       // window 1
+        stage.Tell(ConnectionCommands.Ack.Instance, owner.Ref);
+        Assert.Equal(2u, owner.ExpectMsg<ConnectionEvents.Received>().Message.HopByHopId);
     }
 }

@@ -104,6 +104,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         {
             _connected = true;
             _owner.Tell(new Connected(Self, new Outbound(_channel.Writer, _settings.MaxMessageSize), up.Connection.RemoteAddress, up.Connection.LocalAddress));
+            ToHandOver(InboundHandOver.Start.Instance);
         });
         Receive<InboundHandOver.Completed>(_ => Gone(_closeReason ?? "closed by the peer"));
         Receive<InboundHandOver.Failed>(f => Gone(_closeReason ?? f.Cause.Message));
@@ -147,6 +148,8 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
                     .Run(_materializer);
                 _connected = true;
                 _owner.Tell(new Connected(Self, new Outbound(_channel.Writer, _settings.MaxMessageSize), i.Connection.RemoteAddress, i.Connection.LocalAddress));
+                // Only now may the read side hand messages over: the owner must hear of the connection first.
+                ToHandOver(InboundHandOver.Start.Instance);
                 break;
         }
     }

@@ -23,6 +23,9 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
 
     /// <summary>The stage's actor, for the connection actor to forward acks, the window and a new owner to.</summary>
     public sealed record Ready(IActorRef HandOver);
+    /// <summary>The owner has been told the connection is up: hand-over may begin. Until then nothing is handed over,
+    /// so that no message reaches the owner before its <see cref="Connected"/> (they come from different actors).</summary>
+    public sealed class Start { public static readonly Start Instance = new(); private Start() { } }
     /// <summary>The stream ended (the peer closed, or our close completed).</summary>
     public sealed class Completed { public static readonly Completed Instance = new(); private Completed() { } }
     /// <summary>The stream failed.</summary>
@@ -53,7 +56,7 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
         private IActorRef _owner;
         private IActorRef _self = ActorRefs.Nobody;
         private int _unacked;
-        private int _window = 1;
+        private int _window;   // 0 until Start: see Start
 
         public Logic(InboundHandOver stage) : base(stage.Shape)
         {
@@ -73,6 +76,7 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
         {
             switch (m.Message)
             {
+                case Start: _window = Math.Max(_window, 1); break;
                 case ConnectionCommands.Ack a: _unacked = Math.Max(0, _unacked - a.Count); break;
                 case ConnectionCommands.Pipeline p: _window = Math.Max(1, p.Window); break;
                 case ConnectionCommands.SetOwner s: _owner = s.Owner; break;
