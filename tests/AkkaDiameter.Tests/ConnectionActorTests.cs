@@ -1,6 +1,8 @@
 using System.Net;
+using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
@@ -17,15 +19,22 @@ public class ConnectionActorTests : TestKit
 {
     private static DiameterMessage Dwr(uint hopByHop) => ScriptedPeer.Dwr(Mme, hopByHop);
 
-    [Fact]
-    public async Task Messages_reach_the_owner_one_at_a_time_and_then_within_the_window_it_asked_for()
+    /// <summary>A connection actor connected to <paramref name="peer"/>, and the probe that owns it (Connected seen).</summary>
+    private async Task<(TestProbe Owner, IActorRef Connection)> ConnectTo(ScriptedPeer peer)
     {
-        await using var peer = ScriptedPeer.Listen();
         var owner = CreateTestProbe();
         var connection = Sys.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(new IPEndPoint(IPAddress.Loopback, peer.Port)),
             owner.Ref, NodeSettings(Hss, null, ""), DiameterDictionary.Default, Sys.Materializer()));
         await peer.AcceptAsync();
         owner.ExpectMsg<ConnectionEvents.Connected>();
+        return (owner, connection);
+    }
+
+    [Fact]
+    public async Task Messages_reach_the_owner_one_at_a_time_and_then_within_the_window_it_asked_for()
+    {
+        await using var peer = ScriptedPeer.Listen();
+        var (owner, connection) = await ConnectTo(peer);
         // Eight messages in one TCP write: the stream has them all at once.
         await peer.SendRawAsync([.. Enumerable.Range(1, 8).SelectMany(i => Dwr((uint)i).Encode())]);
 
@@ -53,11 +62,7 @@ public class ConnectionActorTests : TestKit
     public async Task A_batch_is_acknowledged_to_the_stream_stage_that_handed_it_over_and_that_ack_releases_the_next()
     {
         await using var peer = ScriptedPeer.Listen();
-        var owner = CreateTestProbe();
-        var connection = Sys.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(new IPEndPoint(IPAddress.Loopback, peer.Port)),
-            owner.Ref, NodeSettings(Hss, null, ""), DiameterDictionary.Default, Sys.Materializer()));
-        await peer.AcceptAsync();
-        owner.ExpectMsg<ConnectionEvents.Connected>();
+        var (owner, connection) = await ConnectTo(peer);
         connection.Tell(new ConnectionCommands.Pipeline(4), owner.Ref);
         await peer.SendRawAsync([.. Enumerable.Range(1, 9).SelectMany(i => Dwr((uint)i).Encode())]);
 
