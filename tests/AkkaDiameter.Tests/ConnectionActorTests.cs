@@ -105,4 +105,20 @@ public class ConnectionActorTests : TestKit
         stage.Tell(ConnectionCommands.Ack.Instance, owner.Ref);
         Assert.Equal(2u, owner.ExpectMsg<ConnectionEvents.Received>().Message.HopByHopId);
     }
+
+    [Fact]
+    public void What_was_read_before_the_stream_ended_reaches_the_owner_before_the_end_is_reported()
+    {
+        var connection = CreateTestProbe();
+        var owner = CreateTestProbe();
+        Source.Single(new InboundFrames([new InboundMessage(Dwr(1)) { Size = 56 }, new InboundMessage(Dwr(2)) { Size = 56 }], 112))
+            .RunWith(Sink.FromGraph(new InboundHandOver(connection.Ref, owner.Ref)), Sys.Materializer());
+        var stage = connection.ExpectMsg<InboundHandOver.Ready>().HandOver;
+        stage.Tell(InboundHandOver.Start.Instance, connection.Ref);
+        Assert.Equal(1u, owner.ExpectMsg<ConnectionEvents.Received>().Message.HopByHopId);
+        connection.ExpectNoMsg(TimeSpan.FromMilliseconds(200));  // the stream has ended, but message 2 waits for the ack
+        stage.Tell(ConnectionCommands.Ack.Instance, owner.Ref);
+        Assert.Equal(2u, owner.ExpectMsg<ConnectionEvents.Received>().Message.HopByHopId);
+        connection.ExpectMsg<InboundHandOver.Completed>();
+    }
 }

@@ -95,6 +95,14 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
 
         public override void OnUpstreamFinish()
         {
+            if (_queued.Count == 0) { Finish(); return; }
+            // What was read before the end still goes to the owner, within its window, before the connection reports
+            // itself gone: nothing that arrived vanishes.
+            SetKeepGoing(true);
+        }
+
+        private void Finish()
+        {
             _stage._connection.Tell(Completed.Instance);
             CompleteStage();
         }
@@ -132,7 +140,12 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
                 _owner.Tell(new ReceivedBatch(_stage._connection, messages) { AckTo = _self }, _self);
                 _unacked += messages.Count;
             }
-            if (_queuedBytes < MaxQueuedBytes && !HasBeenPulled(_stage.In) && !IsClosed(_stage.In)) Pull(_stage.In);
+            if (IsClosed(_stage.In))
+            {
+                if (_queued.Count == 0) Finish();
+                return;
+            }
+            if (_queuedBytes < MaxQueuedBytes && !HasBeenPulled(_stage.In)) Pull(_stage.In);
         }
 
         private InboundFrame Dequeue()
