@@ -258,37 +258,18 @@ public sealed class SubscriberStore : IDisposable
     /// <summary>Takes the next <paramref name="count"/> SQNs for new vectors and stores the last, in one transaction.
     /// With <paramref name="resyncFrom"/> (SQN_MS from a verified AUTS) the sequence restarts after it (TS 33.102
     /// §6.3.5). Null for an unknown IMSI.</summary>
-    public IReadOnlyList<ulong>? TakeSqns(string imsi, int count, ulong? resyncFrom = null)
-    {
-        lock (_lock)
-        {
-            Revalidate();
-            using var tx = _db.BeginTransaction();
-            // The cached subscriber's SQN is current: every SQN change goes through this connection or empties the cache.
-            var current = _subscribers.TryGetValue(imsi, out var known) && known is not null
-                ? (long)known.Sqn
-                : Scalar("SELECT sqn FROM subscriber WHERE imsi = $imsi", ("$imsi", imsi), tx);
-            if (current is null) return null;
-            var sqn = resyncFrom ?? (ulong)(long)current;
-            var taken = new List<ulong>(count);
-            for (var i = 0; i < count; i++)
-            {
-                sqn = Security.AuthenticationVectors.Next(sqn);
-                taken.Add(sqn);
-            }
-            Execute("UPDATE subscriber SET sqn = $sqn WHERE imsi = $imsi", tx, ("$sqn", (long)sqn), ("$imsi", imsi));
-            tx.Commit();
-            if (_subscribers.TryGetValue(imsi, out var cached) && cached is not null) _subscribers[imsi] = cached with { Sqn = sqn };
-            return taken;
-        }
-    }
+    public IReadOnlyList<ulong>? TakeSqns(string imsi, int count, ulong? resyncFrom = null) =>
+        TakeSqnsInOneTransaction([(imsi, count, resyncFrom)])[0];
 
     /// <summary>
     /// <see cref="TakeSqns(string, int, ulong?)"/> for several requests in one transaction, in the order given (a
     /// subscriber named twice gets consecutive SQNs): one commit for a batch of AIRs instead of one each, which was
     /// the HSS's limit on AIR per second. Null in the result for an unknown IMSI.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<ulong>?> TakeSqns(IReadOnlyList<(string Imsi, int Count)> requests)
+    public IReadOnlyList<IReadOnlyList<ulong>?> TakeSqns(IReadOnlyList<(string Imsi, int Count)> requests) =>
+        TakeSqnsInOneTransaction([.. requests.Select(r => (r.Imsi, r.Count, (ulong?)null))]);
+
+    private IReadOnlyList<ulong>?[] TakeSqnsInOneTransaction(IReadOnlyList<(string Imsi, int Count, ulong? ResyncFrom)> requests)
     {
         lock (_lock)
         {
@@ -298,12 +279,13 @@ public sealed class SubscriberStore : IDisposable
             using var tx = _db.BeginTransaction();
             for (var i = 0; i < requests.Count; i++)
             {
-                var (imsi, count) = requests[i];
+                var (imsi, count, resyncFrom) = requests[i];
+                // The cached subscriber's SQN is current: every SQN change goes through this connection or empties the cache.
                 long? current = last.TryGetValue(imsi, out var taken) ? (long)taken
                     : _subscribers.TryGetValue(imsi, out var known) && known is not null ? (long)known.Sqn
                     : (long?)Scalar("SELECT sqn FROM subscriber WHERE imsi = $imsi", ("$imsi", imsi), tx);
                 if (current is null) continue;
-                var sqn = (ulong)current.Value;
+                var sqn = resyncFrom ?? (ulong)current.Value;
                 var sqns = new List<ulong>(count);
                 for (var j = 0; j < count; j++)
                 {
@@ -313,6 +295,7 @@ public sealed class SubscriberStore : IDisposable
                 last[imsi] = sqn;
                 results[i] = sqns;
             }
+            if (last.Count == 0) return results;   // only unknown IMSIs: nothing to write
             foreach (var (imsi, sqn) in last)
                 Execute("UPDATE subscriber SET sqn = $sqn WHERE imsi = $imsi", tx, ("$sqn", (long)sqn), ("$imsi", imsi));
             tx.Commit();
