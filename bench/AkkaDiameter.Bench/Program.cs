@@ -35,9 +35,10 @@ async Task<LoadResult> Measure(string name, string server, string? option, Func<
     try
     {
         while (await child.StandardOutput.ReadLineAsync() is { } line && line != "ready") { }
-        // A short warm-up (JIT, connection pools), then the measured run.
+        // A short run first for the server's JIT, then the measured run, whose first 2 s on its own connections are
+        // --warmup: a new connection's first second (both ends' pipelines starting) is not the steady state.
         await LoadRun.RunAsync(options(port) with { Duration = TimeSpan.FromSeconds(2), Requests = null, JsonFile = null, HtmlFile = null }, TextWriter.Null);
-        var result = await LoadRun.RunAsync(options(port), TextWriter.Null);
+        var result = await LoadRun.RunAsync(options(port) with { Warmup = TimeSpan.FromSeconds(2) }, TextWriter.Null);
         rows.Add((name, result));
         Console.WriteLine($"{name,-44} {result.RatePerSecond,10:0}/s  p50 {result.PercentileMs(50),7:0.000}  p99 {result.PercentileMs(99),7:0.000}  p99.9 {result.PercentileMs(99.9),7:0.000} ms  answered {result.Answered}/{result.Requests}");
         foreach (var f in result.Failures.Distinct()) Console.WriteLine($"  failure: {f}");
@@ -82,6 +83,10 @@ var half = node.RatePerSecond / 2;
 var open = await Measure($"node, open loop at {half:0}/s (half the max)", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
 // The same arrival rate against the echo: what the generator, the kernel and Akka.Streams alone add to the tail.
 var openEcho = await Measure($"echo, open loop at {half:0}/s", "echo", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
+// Half as much again: where the tail stands when the 2 cores are not both busy.
+var quarter = node.RatePerSecond / 4;
+var openQuarter = await Measure($"node, open loop at {quarter:0}/s (a quarter)", "node", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096));
+var openQuarterEcho = await Measure($"echo, open loop at {quarter:0}/s", "echo", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096));
 // And against a C epoll echo that does next to nothing per message: the generator's own floor.
 var cEcho = Path.GetFullPath("bench/echo/bin/epoll_echo");
 LoadResult? openCEcho = null;
@@ -100,6 +105,7 @@ Console.WriteLine($"HSS ULR answers/s        {hssUlr.RatePerSecond,8:0}   (targe
 Console.WriteLine($"HSS AIR answers/s        {hssAir.RatePerSecond,8:0}   (target >= 15000)");
 Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms; the echo at the same rate: {openEcho.PercentileMs(99):0.000} ms" +
     (openCEcho is { } c ? $", the C echo: {c.PercentileMs(99):0.000} ms)" : ")"));
+Console.WriteLine($"p99 at a quarter         {openQuarter.PercentileMs(99),8:0.000} ms (the echo at the same rate: {openQuarterEcho.PercentileMs(99):0.000} ms)");
 Console.WriteLine(freeDiameter is { } fd
     ? $"node / freeDiameter      {node.RatePerSecond / fd.RatePerSecond,6:0.00}   (freeDiameter 1.2.1 measured in this run; target >= 5)"
     : $"node / freeDiameter      {node.RatePerSecond / 15000,6:0.00}   (freeDiameter 1.2.1 not measured: about 15k/s on this machine, from the issue; target >= 5)");

@@ -38,7 +38,8 @@ public static class LoadCommand
             return CommandLine.UsageError;
         }
         if (result.AllAnswered) return CommandLine.Ok;
-        stderr.WriteLine($"akka-diameter load: {result.Requests - result.Answered} of {result.Requests} request(s) got no answer" +
+        var warmup = result.WarmupRequests > 0 ? $" (and {result.WarmupRequests - result.WarmupAnswered} of the warm-up's {result.WarmupRequests})" : "";
+        stderr.WriteLine($"akka-diameter load: {result.Requests - result.Answered} of {result.Requests} request(s) got no answer{warmup}" +
             (result.Failures.Count > 0 ? $"; {string.Join("; ", result.Failures.Distinct())}" : ""));
         return MmeCommand.AnswerFailed;
     }

@@ -46,6 +46,11 @@ public sealed record LoadOptions
     /// <summary>--rate: open loop at this many requests (procedures, for attach and mixed) per second in all; null:
     /// closed loop, each peer keeping --outstanding in flight.</summary>
     public double? Rate { get; init; }
+    /// <summary>--warmup: how long to send before measuring (default none). The warm-up's requests are sent as the run's
+    /// are and must be answered too, but they are counted apart and their latencies are not in the figures: a new
+    /// connection's first second carries the JIT and the start of both ends' pipelines, which is not the steady state
+    /// the figures describe (wrk2 calibrates the same way). --duration and --requests count from its end.</summary>
+    public TimeSpan Warmup { get; init; }
     /// <summary>--timeout: a request unanswered this long counts as a timeout.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>--visited-plmn-id for AIR and ULR.</summary>
@@ -61,12 +66,14 @@ public sealed record LoadOptions
     public const string Usage = """
         usage: akka-diameter load --target HOST:PORT --origin-host NAME --origin-realm REALM --destination-realm REALM
                  [--destination-host NAME] [--peers N] [--outstanding K] (--requests R | --duration S | both)
-                 [--scenario ulr|attach|mixed|air] [--imsi-start IMSI] [--ues M] [--rate RPS] [--timeout S]
+                 [--scenario ulr|attach|mixed|air] [--imsi-start IMSI] [--ues M] [--rate RPS] [--warmup S] [--timeout S]
                  [--visited-plmn-id MCCMNC] [--json FILE] [--report FILE.html] [--quiet]
           --peers N        N connections, Origin-Host mme1-NAME ... mmeN-NAME (default 1)
           --outstanding K  requests in flight per peer (default 16); with --rate, the most allowed to wait
           --rate RPS       open loop: requests (procedures for attach/mixed) per second in all, latency measured from
                            the intended send time; without it, closed loop
+          --warmup S       send for S seconds first, on the same connections, and leave those requests out of the
+                           figures (they must still be answered); --duration and --requests count after it
           --timeout S      seconds before an unanswered request counts as a timeout (default 5)
         exit codes: 0 every request answered (any Result-Code), 1 usage, 3 a request got no answer or a peer failed
         """;
@@ -78,7 +85,7 @@ public sealed record LoadOptions
         var values = new Dictionary<string, string>();
         var quiet = false;
         string[] known = ["--target", "--origin-host", "--origin-realm", "--destination-realm", "--destination-host", "--peers",
-            "--outstanding", "--requests", "--duration", "--scenario", "--imsi-start", "--ues", "--rate", "--timeout",
+            "--outstanding", "--requests", "--duration", "--scenario", "--imsi-start", "--ues", "--rate", "--warmup", "--timeout",
             "--visited-plmn-id", "--json", "--report"];
         for (var i = 0; i < args.Length; i++)
         {
@@ -118,6 +125,7 @@ public sealed record LoadOptions
                     : "001010000000001",
                 Ues = Get("--ues") is null ? 1000 : Long("--ues", 1),
                 Rate = Get("--rate") is null ? null : Number("--rate", 0.001),
+                Warmup = Get("--warmup") is null ? TimeSpan.Zero : TimeSpan.FromSeconds(Number("--warmup", 0)),
                 Timeout = Get("--timeout") is null ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(Number("--timeout", 0.001)),
                 VisitedPlmnId = Get("--visited-plmn-id") is { } plmn
                     ? plmn.Length is 5 or 6 && plmn.All(char.IsAsciiDigit) ? plmn : throw new FormatException($"--visited-plmn-id: '{plmn}' is not MCC+MNC digits")

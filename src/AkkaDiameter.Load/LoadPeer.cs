@@ -32,7 +32,7 @@ internal sealed class LoadPeer : IAsyncDisposable
     private volatile bool _closed;
 
     /// <summary>Latency of this peer's answers in microseconds; the run takes interval snapshots.</summary>
-    public Recorder Latency { get; } = new(1, 3_600_000_000L, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+    public Recorder Latency { get; } = NewRecorder();
 
     // The snapshot last taken, handed back to the recorder for the next: a histogram over 1 µs-1 h at 3 digits is
     // about 0.5 MB, a large-object allocation per peer per second otherwise, and the gen-2 collections those bring
@@ -42,6 +42,17 @@ internal sealed class LoadPeer : IAsyncDisposable
     /// <summary>The latencies recorded since the last call. Valid until the next call.</summary>
     public HistogramBase TakeIntervalLatency() =>
         _lastInterval = _lastInterval is null ? Latency.GetIntervalHistogram() : Latency.GetIntervalHistogram(_lastInterval);
+
+    // Latency of the answers to the warm-up's requests (--warmup), for the progress lines; made only with a warm-up.
+    private readonly Recorder? _warmupLatency;
+    private HistogramBase? _lastWarmupInterval;
+
+    /// <summary>The warm-up latencies recorded since the last call (none without --warmup). Valid until the next call.</summary>
+    public HistogramBase TakeIntervalWarmupLatency() =>
+        _lastWarmupInterval = _warmupLatency is null ? _lastWarmupInterval ?? new LongHistogram(3_600_000_000L, 3)
+            : _lastWarmupInterval is null ? _warmupLatency.GetIntervalHistogram() : _warmupLatency.GetIntervalHistogram(_lastWarmupInterval);
+
+    private static Recorder NewRecorder() => new(1, 3_600_000_000L, 3, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
 
     /// <summary>Requests in flight.</summary>
     public int Outstanding { get { lock (_pending) return _pending.Count; } }
@@ -67,6 +78,7 @@ internal sealed class LoadPeer : IAsyncDisposable
         _steps = commands.Select(c => RequestTemplate.Create(c, _host, options.OriginRealm, options.DestinationRealm,
             options.DestinationHost, options.ImsiStart.Length, plmn)).ToArray();
         _nextUe = index;   // peers interleave over the UEs
+        if (options.Warmup > TimeSpan.Zero) _warmupLatency = NewRecorder();
         _socket = new Socket(options.Target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     }
 
@@ -114,7 +126,8 @@ internal sealed class LoadPeer : IAsyncDisposable
         if (closedLoop)
         {
             var first = new List<(long, int, long)>();
-            for (var i = 0; i < _options.Outstanding && _run.TryReserve(); i++) first.Add((NextUe(), 0, Stopwatch.GetTimestamp()));
+            var now = Stopwatch.GetTimestamp();
+            for (var i = 0; i < _options.Outstanding && _run.TryReserve(now); i++) first.Add((NextUe(), 0, now));
             await SendAsync(first);
         }
         var toSend = new List<(long Ue, int Step, long Start)>();
@@ -158,7 +171,7 @@ internal sealed class LoadPeer : IAsyncDisposable
         // What is still in flight will not be answered: counted, not lost.
         lock (_pending)
         {
-            _run.CountUnanswered(_pending.Count);
+            foreach (var p in _pending.Values) _run.CountUnanswered(p.StartTimestamp);
             _pending.Clear();
         }
         _drained.TrySetResult();
@@ -183,13 +196,22 @@ internal sealed class LoadPeer : IAsyncDisposable
         {
             if (!_pending.Remove(m.HopByHop, out p)) { _run.CountUnexpected(); return; }   // already timed out
         }
-        Latency.RecordValue(Math.Max(1, (now - p.StartTimestamp) * 1_000_000 / Stopwatch.Frequency));
-        _run.CountAnswer(m.ResultCode, m.Experimental);
+        var micros = Math.Max(1, (now - p.StartTimestamp) * 1_000_000 / Stopwatch.Frequency);
+        if (_run.IsWarmup(p.StartTimestamp))
+        {
+            _warmupLatency?.RecordValue(micros);
+            _run.CountWarmupAnswer(m.ResultCode);
+        }
+        else
+        {
+            Latency.RecordValue(micros);
+            _run.CountAnswer(m.ResultCode, m.Experimental);
+        }
         var success = m.ResultCode is >= 2000 and < 3000;
         // A procedure goes on after a success only, as an MME does (no ULR after a failed AIR), and while the budget
         // of --requests lasts (the last procedures may be cut short).
-        if (success && p.Step + 1 < _steps.Length && _run.TryReserve()) toSend.Add((p.Ue, p.Step + 1, now));
-        else if (closedLoop && _run.TryReserve()) toSend.Add((NextUe(), 0, now));
+        if (success && p.Step + 1 < _steps.Length && _run.TryReserve(now)) toSend.Add((p.Ue, p.Step + 1, now));
+        else if (closedLoop && _run.TryReserve(now)) toSend.Add((NextUe(), 0, now));
     }
 
     private long NextUe()
@@ -213,8 +235,12 @@ internal sealed class LoadPeer : IAsyncDisposable
         var now = Stopwatch.GetTimestamp();
         var due = (long)((now - startTimestamp) / interval) + 1;
         var room = _options.Outstanding - Outstanding;
-        for (; _openStarted < due && room > 0 && _run.TryReserve(); _openStarted++, room--)
-            _openBatch.Add((NextUe(), 0, startTimestamp + (long)(_openStarted * interval)));
+        for (; _openStarted < due && room > 0; _openStarted++, room--)
+        {
+            var intended = startTimestamp + (long)(_openStarted * interval);
+            if (!_run.TryReserve(intended)) break;
+            _openBatch.Add((NextUe(), 0, intended));
+        }
         if (_openBatch.Count > 0)
         {
             SendAsync(_openBatch).GetAwaiter().GetResult();
@@ -230,7 +256,7 @@ internal sealed class LoadPeer : IAsyncDisposable
     {
         if (_closed && requests.Count > 0)
         {
-            _run.Release(requests.Count);
+            foreach (var r in requests) _run.Release(r.Start);
             requests = [];
         }
         await _sendLock.WaitAsync();
@@ -245,6 +271,7 @@ internal sealed class LoadPeer : IAsyncDisposable
                 at += r.Length;
             }
             var ueBase = ulong.Parse(_options.ImsiStart);
+            var warmup = 0;
             lock (_pending)
             {
                 foreach (var (ue, step, start) in requests)
@@ -252,9 +279,10 @@ internal sealed class LoadPeer : IAsyncDisposable
                     var hbh = _hopByHop++;
                     at += _steps[step].WriteTo(_sendBuffer.AsSpan(at), hbh, _endToEnd++, _session++, ueBase + (ulong)(ue % _options.Ues));
                     _pending[hbh] = new Pending(start, ue, step);
+                    if (_run.IsWarmup(start)) warmup++;
                 }
             }
-            _run.CountSent(requests.Count);
+            _run.CountSent(requests.Count - warmup, warmup);
             var sent = 0;
             while (sent < at) sent += await _socket.SendAsync(_sendBuffer.AsMemory(sent, at - sent), SocketFlags.None);
         }
@@ -279,8 +307,9 @@ internal sealed class LoadPeer : IAsyncDisposable
             foreach (var (hbh, p) in _pending.Where(kv => kv.Value.StartTimestamp < deadline).ToList())
             {
                 _pending.Remove(hbh);
-                _run.CountTimeout();
-                if (closedLoop && !_closed && _run.TryReserve()) replacements.Add((NextUe(), 0, Stopwatch.GetTimestamp()));
+                _run.CountUnanswered(p.StartTimestamp);
+                var now = Stopwatch.GetTimestamp();
+                if (closedLoop && !_closed && _run.TryReserve(now)) replacements.Add((NextUe(), 0, now));
             }
         }
         if (replacements.Count > 0) await SendAsync(replacements);

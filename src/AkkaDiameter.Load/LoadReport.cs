@@ -18,6 +18,8 @@ public static class LoadReport
         var sb = new StringBuilder();
         var mode = o.Rate is { } rate ? $"open loop at {rate.ToString("0.###", Invariant)}/s" : "closed loop";
         sb.AppendLine(Invariant, $"load: {o.Peers} peer(s) to {o.Target}, {o.Outstanding} outstanding each, {mode}, scenario {o.Scenario.ToString().ToLowerInvariant()}, {o.Ues} UE(s)");
+        if (o.Warmup > TimeSpan.Zero)
+            sb.AppendLine(Invariant, $"  warm-up     {o.Warmup.TotalSeconds:0.###} s first: {r.WarmupRequests} requests, {r.WarmupAnswered} answered, {r.WarmupTimeouts} timeouts (not in the figures below)");
         sb.AppendLine(Invariant, $"  requests    {r.Requests}");
         sb.AppendLine(Invariant, $"  answered    {r.Answered}");
         sb.AppendLine(Invariant, $"  timeouts    {r.Timeouts}");
@@ -34,7 +36,8 @@ public static class LoadReport
         code == 0 ? "(no Result-Code)" : experimental ? ResultCodes.ExperimentalNameOf(code) : ResultCodes.NameOf(code);
 
     /// <summary><c>{"requests","answered","timeouts","resultCodes":{"2001":n},"durationSeconds","ratePerSecond",
-    /// "latencyMs":{"p50","p90","p99","p999","max"}}</c>.</summary>
+    /// "latencyMs":{"p50","p90","p99","p999","max"}}</c>, and with --warmup
+    /// <c>"warmup":{"seconds","requests","answered","timeouts"}</c> as well.</summary>
     public static string Json(LoadResult r)
     {
         using var stream = new MemoryStream();
@@ -49,6 +52,16 @@ public static class LoadReport
             w.WriteEndObject();
             w.WriteNumber("durationSeconds", Math.Round(r.Duration.TotalSeconds, 3));
             w.WriteNumber("ratePerSecond", Math.Round(r.RatePerSecond, 1));
+            if (r.Options.Warmup > TimeSpan.Zero)
+            {
+                // Not one of the contract's keys: there only when --warmup was given.
+                w.WriteStartObject("warmup");
+                w.WriteNumber("seconds", r.Options.Warmup.TotalSeconds);
+                w.WriteNumber("requests", r.WarmupRequests);
+                w.WriteNumber("answered", r.WarmupAnswered);
+                w.WriteNumber("timeouts", r.WarmupTimeouts);
+                w.WriteEndObject();
+            }
             w.WriteStartObject("latencyMs");
             w.WriteNumber("p50", Math.Round(r.PercentileMs(50), 3));
             w.WriteNumber("p90", Math.Round(r.PercentileMs(90), 3));

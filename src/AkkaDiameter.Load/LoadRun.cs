@@ -40,8 +40,18 @@ public sealed record LoadResult(LoadOptions Options, long Requests, long Answere
     /// a Result-Code: 5001 is DIAMETER_ERROR_USER_UNKNOWN there and DIAMETER_AVP_UNSUPPORTED as a Result-Code.</summary>
     public IReadOnlySet<uint> ExperimentalResultCodes { get; init; } = new HashSet<uint>();
 
-    /// <summary>Every request answered and every peer connected.</summary>
-    public bool AllAnswered => Answered == Requests && Timeouts == 0 && Failures.Count == 0;
+    /// <summary>Requests sent during --warmup: not in <see cref="Requests"/> or the latencies.</summary>
+    public long WarmupRequests { get; init; }
+
+    /// <summary>Answers to the warm-up's requests.</summary>
+    public long WarmupAnswered { get; init; }
+
+    /// <summary>Warm-up requests that got no answer.</summary>
+    public long WarmupTimeouts { get; init; }
+
+    /// <summary>Every request answered, the warm-up's too, and every peer connected.</summary>
+    public bool AllAnswered => Answered == Requests && Timeouts == 0 && WarmupAnswered == WarmupRequests && WarmupTimeouts == 0
+        && Failures.Count == 0;
 }
 
 /// <summary>
@@ -54,16 +64,24 @@ public sealed class LoadRun
     private readonly ConcurrentDictionary<uint, long> _resultCodes = new();
     private readonly ConcurrentDictionary<uint, byte> _experimental = new();
     private long _reserved, _sent, _answered, _timeouts, _errors, _unexpected, _serverRequests;
+    private long _warmupSent, _warmupAnswered, _warmupErrors, _warmupTimeouts;
     private volatile bool _stopSending;
+    // Requests meant to start before this Stopwatch timestamp are the warm-up's (--warmup); set once, before any is.
+    private long _measureFrom = long.MinValue;
 
     private LoadRun(LoadOptions options) => _options = options;
 
+    /// <summary>Whether a request meant to start at <paramref name="startTimestamp"/> belongs to the warm-up.</summary>
+    internal bool IsWarmup(long startTimestamp) => startTimestamp < _measureFrom;
+
     internal bool StopSending => _stopSending || (_options.Requests is { } r && Interlocked.Read(ref _reserved) >= r);
 
-    /// <summary>Reserves one message against --requests; false when the budget or the duration is spent.</summary>
-    internal bool TryReserve()
+    /// <summary>Reserves one message meant to start at <paramref name="startTimestamp"/> against --requests (the
+    /// warm-up's are not counted against it); false when the budget or the duration is spent.</summary>
+    internal bool TryReserve(long startTimestamp)
     {
         if (_stopSending) return false;
+        if (IsWarmup(startTimestamp)) return true;
         var total = Interlocked.Increment(ref _reserved);
         if (_options.Requests is { } r && total > r)
         {
@@ -73,11 +91,25 @@ public sealed class LoadRun
         return true;
     }
 
-    /// <summary>Gives back reservations for messages that could not be sent.</summary>
-    internal void Release(int messages) => Interlocked.Add(ref _reserved, -messages);
-    internal void CountSent(int n) => Interlocked.Add(ref _sent, n);
-    internal void CountTimeout() => Interlocked.Increment(ref _timeouts);
-    internal void CountUnanswered(int n) => Interlocked.Add(ref _timeouts, n);
+    /// <summary>Gives back the reservation of a message that could not be sent.</summary>
+    internal void Release(long startTimestamp)
+    {
+        if (!IsWarmup(startTimestamp)) Interlocked.Decrement(ref _reserved);
+    }
+
+    internal void CountSent(int measured, int warmup)
+    {
+        if (measured > 0) Interlocked.Add(ref _sent, measured);
+        if (warmup > 0) Interlocked.Add(ref _warmupSent, warmup);
+    }
+
+    /// <summary>A request that got no answer: timed out, or in flight when its connection was lost.</summary>
+    internal void CountUnanswered(long startTimestamp) => Interlocked.Increment(ref IsWarmup(startTimestamp) ? ref _warmupTimeouts : ref _timeouts);
+    internal void CountWarmupAnswer(uint resultCode)
+    {
+        Interlocked.Increment(ref _warmupAnswered);
+        if (resultCode is < 2000 or >= 3000) Interlocked.Increment(ref _warmupErrors);
+    }
     internal void CountUnexpected() => Interlocked.Increment(ref _unexpected);
     internal void CountServerRequest() => Interlocked.Increment(ref _serverRequests);
 
@@ -136,13 +168,18 @@ public sealed class LoadRun
         var total = new LongHistogram(3_600_000_000L, 3);
         var seconds = new List<LoadSecond>();
         var start = Stopwatch.GetTimestamp();
+        var measureFrom = start + (long)(_options.Warmup.TotalSeconds * Stopwatch.Frequency);
+        if (_options.Warmup > TimeSpan.Zero) _measureFrom = measureFrom;
         var closedLoop = _options.Rate is null;
         var receiving = connected.Select(p => Task.Run(() => p.RunAsync(closedLoop))).ToList();
         var pacing = closedLoop ? Task.CompletedTask : Task.Factory.StartNew(() => Pace(connected, _options.Rate!.Value, start),
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var deadline = _options.Duration is { } d ? start + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        var deadline = _options.Duration is { } d ? measureFrom + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var drained = Task.WhenAll(connected.Select(p => p.Drained));
         long lastAnswered = 0, lastErrors = 0, lastTimeouts = 0;
+        long lastWarmupAnswered = 0, lastWarmupErrors = 0, lastWarmupTimeouts = 0;
+        var measuring = measureFrom == start;
+        var warmupSeconds = 0;
         var nextSecond = start + Stopwatch.Frequency;
         var interval = new LongHistogram(3_600_000_000L, 3);
         long? stoppedAt = null;
@@ -155,17 +192,31 @@ public sealed class LoadRun
             if (stoppedAt is { } t && Stopwatch.GetElapsedTime(t, now) > _options.Timeout + TimeSpan.FromSeconds(2)) break;
             // After sending stopped, a request still gets --timeout to be answered.
             foreach (var p in connected) await p.ExpireAsync(closedLoop);
+            if (!measuring && now >= measureFrom && nextSecond > measureFrom)
+            {
+                // The seconds of the report count from here; a last part-second of warm-up is not shown.
+                measuring = true;
+                nextSecond = measureFrom + Stopwatch.Frequency;
+            }
             if (now >= nextSecond)
             {
                 nextSecond += Stopwatch.Frequency;
-                seconds.Add(Second(seconds.Count + 1, connected, interval, total, ref lastAnswered, ref lastErrors, ref lastTimeouts));
-                if (!_options.Quiet) progress.WriteLine(ProgressLine(seconds[^1], connected));
+                if (measuring)
+                {
+                    seconds.Add(Second(seconds.Count + 1, connected, interval, total, ref lastAnswered, ref lastErrors, ref lastTimeouts));
+                    if (!_options.Quiet) progress.WriteLine(ProgressLine(seconds[^1], connected, ""));
+                }
+                else
+                {
+                    var w = WarmupSecond(++warmupSeconds, connected, interval, ref lastWarmupAnswered, ref lastWarmupErrors, ref lastWarmupTimeouts);
+                    if (!_options.Quiet) progress.WriteLine(ProgressLine(w, connected, "warm-up "));
+                }
             }
             await Task.WhenAny(drained, Task.Delay(50, CancellationToken.None));
         }
         var end = Stopwatch.GetTimestamp();
         _stopSending = true;
-        seconds.Add(Second(seconds.Count + 1, connected, interval, total, ref lastAnswered, ref lastErrors, ref lastTimeouts));
+        if (measuring) seconds.Add(Second(seconds.Count + 1, connected, interval, total, ref lastAnswered, ref lastErrors, ref lastTimeouts));
         await pacing;
         foreach (var p in connected) await p.DisconnectAsync();
         await Task.WhenAll(receiving);
@@ -173,9 +224,12 @@ public sealed class LoadRun
         foreach (var p in peers) await p.DisposeAsync();
         if (Interlocked.Read(ref _unexpected) > 0) failures.Add($"{_unexpected} answer(s) matched no request in flight (answered after their timeout)");
         return new LoadResult(_options, Interlocked.Read(ref _sent), Interlocked.Read(ref _answered), Interlocked.Read(ref _timeouts),
-            new Dictionary<uint, long>(_resultCodes), Stopwatch.GetElapsedTime(start, end), total, seconds, failures.ToList())
+            new Dictionary<uint, long>(_resultCodes), Stopwatch.GetElapsedTime(Math.Min(measureFrom, end), end), total, seconds, failures.ToList())
         {
             ExperimentalResultCodes = _experimental.Keys.ToHashSet(),
+            WarmupRequests = Interlocked.Read(ref _warmupSent),
+            WarmupAnswered = Interlocked.Read(ref _warmupAnswered),
+            WarmupTimeouts = Interlocked.Read(ref _warmupTimeouts),
         };
     }
 
@@ -205,9 +259,23 @@ public sealed class LoadRun
         interval.Reset();
         foreach (var p in peers) interval.Add(p.TakeIntervalLatency());
         total.Add(interval);
-        var answered = Interlocked.Read(ref _answered);
-        var errors = Interlocked.Read(ref _errors);
-        var timeouts = Interlocked.Read(ref _timeouts);
+        return Counted(second, interval, Interlocked.Read(ref _answered), Interlocked.Read(ref _errors), Interlocked.Read(ref _timeouts),
+            ref lastAnswered, ref lastErrors, ref lastTimeouts);
+    }
+
+    // A second of the warm-up, for the progress line only.
+    private LoadSecond WarmupSecond(int second, List<LoadPeer> peers, LongHistogram interval,
+        ref long lastAnswered, ref long lastErrors, ref long lastTimeouts)
+    {
+        interval.Reset();
+        foreach (var p in peers) interval.Add(p.TakeIntervalWarmupLatency());
+        return Counted(second, interval, Interlocked.Read(ref _warmupAnswered), Interlocked.Read(ref _warmupErrors),
+            Interlocked.Read(ref _warmupTimeouts), ref lastAnswered, ref lastErrors, ref lastTimeouts);
+    }
+
+    private static LoadSecond Counted(int second, LongHistogram interval, long answered, long errors, long timeouts,
+        ref long lastAnswered, ref long lastErrors, ref long lastTimeouts)
+    {
         var s = new LoadSecond(second, answered - lastAnswered,
             interval.TotalCount == 0 ? 0 : interval.GetValueAtPercentile(50) / 1000.0,
             interval.TotalCount == 0 ? 0 : interval.GetValueAtPercentile(99) / 1000.0,
@@ -249,7 +317,7 @@ public sealed class LoadRun
         return failures.ToList();
     }
 
-    private string ProgressLine(LoadSecond s, List<LoadPeer> peers) =>
-        $"[{s.Second,4}s] {s.Answered,8}/s answered  p50 {s.P50Ms,7:0.000} ms  p99 {s.P99Ms,7:0.000} ms  max {s.MaxMs,8:0.000} ms  " +
+    private string ProgressLine(LoadSecond s, List<LoadPeer> peers, string label) =>
+        $"[{label}{s.Second,4}s] {s.Answered,8}/s answered  p50 {s.P50Ms,7:0.000} ms  p99 {s.P99Ms,7:0.000} ms  max {s.MaxMs,8:0.000} ms  " +
         $"errors {s.Errors}  timeouts {s.Timeouts}  sent {Interlocked.Read(ref _sent)}  in flight {peers.Sum(p => p.Outstanding)}";
 }

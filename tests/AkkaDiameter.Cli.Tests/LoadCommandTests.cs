@@ -147,6 +147,56 @@ public sealed class LoadCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.logle
     }
 
     [Fact]
+    public async Task A_warm_up_is_sent_and_answered_on_the_same_connections_but_kept_out_of_the_figures()
+    {
+        var json = Path.Combine(_dir, "warmup.json");
+        var options = LoadOptions.Parse(Args("--rate", "1000", "--warmup", "1", "--requests", "300", "--peers", "2", "--ues", "5", "--json", json)[1..],
+            out var error) ?? throw new InvalidOperationException(error);
+        var result = await LoadRun.RunAsync(options, TextWriter.Null);
+        Assert.True(result.AllAnswered, LoadReport.Text(result));
+        // The budget is the measured requests only; the warm-up's second at 1000/s comes on top of it.
+        Assert.Equal(300, result.Requests);
+        Assert.Equal(300, result.Answered);
+        Assert.InRange(result.WarmupRequests, 500, 1100);
+        Assert.Equal(result.WarmupRequests, result.WarmupAnswered);
+        Assert.Equal(0, result.WarmupTimeouts);
+        // Only the measured requests' latencies and seconds; the measured 300 are still paced at 1000/s.
+        Assert.Equal(300, result.Latency.TotalCount);
+        Assert.Equal(300, result.Seconds.Sum(s => s.Answered));
+        Assert.True(result.Duration.TotalSeconds >= 0.29, $"{result.Duration.TotalSeconds} s");
+        Assert.Contains($"  warm-up     1 s first: {result.WarmupRequests} requests, {result.WarmupRequests} answered, 0 timeouts (not in the figures below)",
+            LoadReport.Text(result));
+
+        await File.WriteAllTextAsync(json, LoadReport.Json(result));
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var warmup = doc.RootElement.GetProperty("warmup");
+        Assert.Equal(["seconds", "requests", "answered", "timeouts"], warmup.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(result.WarmupRequests, warmup.GetProperty("answered").GetInt64());
+        Assert.Equal(300, doc.RootElement.GetProperty("requests").GetInt64());
+    }
+
+    [Fact]
+    public void A_closed_loop_warm_up_hands_over_to_the_measured_requests_and_sends_exactly_the_budget()
+    {
+        var (code, output, err) = Cli(Args("--warmup", "0.5", "--requests", "500", "--peers", "2", "--outstanding", "4", "--ues", "5"));
+        Assert.True(code == 0, err + output);
+        Assert.Contains("  requests    500", output);
+        Assert.Contains("  answered    500", output);
+        Assert.Matches(@"warm-up     0\.5 s first: [1-9]\d* requests, [1-9]\d* answered, 0 timeouts", output);
+    }
+
+    [Fact]
+    public void A_warm_up_request_that_gets_no_answer_fails_the_run_too()
+    {
+        // IMSI ...07 is never answered: the warm-up's first requests time out after the measured part has ended.
+        var (code, output, err) = Cli(Args("--imsi-start", "001010000000007", "--ues", "1", "--warmup", "0.2", "--duration", "0.1",
+            "--outstanding", "3", "--timeout", "0.5"));
+        Assert.Equal(MmeCommand.AnswerFailed, code);
+        Assert.Contains("warm-up     0.2 s first: 3 requests, 0 answered, 3 timeouts", output);
+        Assert.Contains("0 of 0 request(s) got no answer (and 3 of the warm-up's 3)", err);
+    }
+
+    [Fact]
     public void Requests_the_server_never_answers_are_timeouts_and_the_exit_code_says_so()
     {
         var (code, output, err) = Cli(Args("--imsi-start", "001010000000007", "--ues", "1", "--requests", "5", "--outstanding", "5", "--timeout", "0.5"));
@@ -170,6 +220,7 @@ public sealed class LoadCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.logle
     [InlineData(new[] { "--peers", "0" }, "--peers: '0' is not a whole number from 1 to 10000")]
     [InlineData(new[] { "--imsi-start", "999999999999999", "--ues", "2" }, "--ues: 2 IMSIs from 999999999999999 run past 15 digits")]
     [InlineData(new[] { "--colour", "red" }, "unknown option '--colour'")]
+    [InlineData(new[] { "--warmup", "-1" }, "--warmup: '-1' is not a number of at least 0")]
     public void Wrong_options_are_named(string[] options, string expected)
     {
         string[] args = ["load", "--target", "127.0.0.1:3868", "--origin-host", "x", "--origin-realm", "r", "--destination-realm", "r", "--requests", "1", .. options];
