@@ -18,7 +18,7 @@ namespace AkkaDiameter;
 /// The root of a node, <c>/user/diameter</c>: owns the stream materializer, the <see cref="ApplicationRouter"/>
 /// (<c>applications</c>), the <see cref="SessionSupervisor"/> (<c>sessions</c>), the <see cref="PeerTable"/>
 /// (<c>peers</c>) and one listener per configured address (<c>listener-N</c>). Every child stops with it, streams
-/// included.
+/// included: each connection actor closes its stream when it stops, and the materializer goes after them.
 /// </summary>
 internal sealed class DiameterNodeActor : ReceiveActor
 {
@@ -43,6 +43,7 @@ internal sealed class DiameterNodeActor : ReceiveActor
     private readonly List<IActorRef> _endpointWaiters = [];
     private IActorRef _peers = ActorRefs.Nobody;
     private string? _bindFailure;
+    private ActorMaterializer? _materializer;
 
     public static Props Props(DiameterSettings settings, DiameterDictionary dictionary, DiameterHandlers handlers) =>
         Akka.Actor.Props.Create(() => new DiameterNodeActor(settings, dictionary, handlers));
@@ -77,7 +78,11 @@ internal sealed class DiameterNodeActor : ReceiveActor
     {
         if (_settings.WatchdogInterval < TimeSpan.FromSeconds(6))
             _log.Warning("watchdog-interval {0} is below the 6 s RFC 3539 §3.4.1 allows; fine for tests, not for a network", _settings.WatchdogInterval);
-        var materializer = Context.Materializer();
+        // Not Context.Materializer(): a child materializer is stopped together with the connection actors when the
+        // root is, and its streams are then cut off before the connection actors' PostStop closes them, which left
+        // the TCP connection open (Akka.IO's connection outlives the stream's actor) until the peer's watchdog gave
+        // up. Owned by the system, the streams end as their connection actors close them; see PostStop.
+        var materializer = _materializer = ActorMaterializer.Create(Context.System, namePrefix: $"diameter-{Self.Path.Name}");
         var directory = new HandlerDirectory();
         var applications = Context.ActorOf(ApplicationRouter.Props(_handlers, directory), "applications");
         _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout, _settings.StatelessSessionActors), "sessions");
@@ -88,6 +93,15 @@ internal sealed class DiameterNodeActor : ReceiveActor
             _sessions, _router, routing, applications, directory), "peers");
         for (var i = 0; i < _settings.Listen.Length; i++)
             Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer), $"listener-{i}");
+    }
+
+    protected override void PostStop()
+    {
+        // Every child has stopped by now and each connection actor has told its stream to close, which takes the
+        // stream a moment; what is still running after disconnect-timeout is aborted with the materializer.
+        if (_materializer is not { } m) return;
+        try { Context.System.Scheduler.Advanced.ScheduleOnce(_settings.DisconnectTimeout, m.Shutdown); }
+        catch (SchedulerException) { m.Shutdown(); }   // the system is terminating: its streams go with it anyway
     }
 
     private void AnswerEndpointWaiters()

@@ -233,6 +233,25 @@ public class PeerBehaviourTests(ITestOutputHelper output) : TestKit("akka.loglev
     }
 
     [Fact]
+    public async Task Stopping_the_root_actor_without_StopAsync_still_closes_its_connections_both_ways()
+    {
+        // No DPR (that is StopAsync's part), but no connection may stay open until the peer's watchdog gives up: one
+        // the node opened (to the HSS) and one it accepted (from a second MME).
+        await using var peer = ScriptedPeer.Listen();
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, 0, Peer(Hss, peer.Port, connect: true), Quiet + "\naccept-unknown-peers = true"),
+            DiameterDictionary.Default, "mme");
+        await OpenAsHss(peer);
+        await this.AwaitState(mme, Hss, PeerState.IOpen);
+        await using var inbound = await ScriptedPeer.ConnectAsync(mme.ListenEndpoints[0].Port);
+        await inbound.SendAsync(ScriptedPeer.Cer("mme2.localdomain"));
+        Assert.Equal(ResultCodes.Success, (await inbound.ExpectAsync(257, request: false)).ResultCode);
+        await this.AwaitState(mme, "mme2.localdomain", PeerState.ROpen);
+        Sys.Stop(mme.Ref);
+        Assert.True(await peer.ClosedByNodeAsync());
+        Assert.True(await inbound.ClosedByNodeAsync());
+    }
+
+    [Fact]
     public async Task A_peer_that_stops_reading_fills_a_bounded_send_queue_and_further_requests_are_refused_3002_at_once()
     {
         await using var peer = ScriptedPeer.Listen();
