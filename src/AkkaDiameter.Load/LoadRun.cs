@@ -204,12 +204,12 @@ public sealed class LoadRun
                 if (measuring)
                 {
                     seconds.Add(Second(seconds.Count + 1, connected, interval, total, ref lastAnswered, ref lastErrors, ref lastTimeouts));
-                    if (!_options.Quiet) progress.WriteLine(ProgressLine(seconds[^1], connected, ""));
+                    if (!_options.Quiet) progress.WriteLine(ProgressLine(seconds[^1], connected, warmup: false));
                 }
                 else
                 {
                     var w = WarmupSecond(++warmupSeconds, connected, interval, ref lastWarmupAnswered, ref lastWarmupErrors, ref lastWarmupTimeouts);
-                    if (!_options.Quiet) progress.WriteLine(ProgressLine(w, connected, "warm-up "));
+                    if (!_options.Quiet) progress.WriteLine(ProgressLine(w, connected, warmup: true));
                 }
             }
             await Task.WhenAny(drained, Task.Delay(50, CancellationToken.None));
@@ -317,7 +317,8 @@ public sealed class LoadRun
         return failures.ToList();
     }
 
-    private string ProgressLine(LoadSecond s, List<LoadPeer> peers, string label) =>
-        $"[{label}{s.Second,4}s] {s.Answered,8}/s answered  p50 {s.P50Ms,7:0.000} ms  p99 {s.P99Ms,7:0.000} ms  max {s.MaxMs,8:0.000} ms  " +
-        $"errors {s.Errors}  timeouts {s.Timeouts}  sent {Interlocked.Read(ref _sent)}  in flight {peers.Sum(p => p.Outstanding)}";
+    // During the warm-up, its own counts: its seconds and what it sent.
+    private string ProgressLine(LoadSecond s, List<LoadPeer> peers, bool warmup) =>
+        $"[{(warmup ? "warm-up " : "")}{s.Second,4}s] {s.Answered,8}/s answered  p50 {s.P50Ms,7:0.000} ms  p99 {s.P99Ms,7:0.000} ms  max {s.MaxMs,8:0.000} ms  " +
+        $"errors {s.Errors}  timeouts {s.Timeouts}  sent {Interlocked.Read(ref warmup ? ref _warmupSent : ref _sent)}  in flight {peers.Sum(p => p.Outstanding)}";
 }

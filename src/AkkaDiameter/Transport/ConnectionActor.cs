@@ -68,9 +68,14 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         _settings = settings;
         _dictionary = dictionary;
         _materializer = materializer;
+        // Synchronous continuations: the stream's channel source, waiting for a message, wakes on the writer's
+        // thread (the owner's, which only asks the stream's actor to pull) instead of as a work item on the thread
+        // pool's global queue, one hand-off between threads per write fewer. Open loop at 142k/s (a quarter of the
+        // closed-loop max), A/B, the five of six runs each where neither fell behind: p99.9 3.7-5.8 ms against
+        // 6.2-12.7 ms, max 6.9-8.9 against 14.7-19 ms; closed loop unchanged.
         _channel = Channel.CreateBounded<OutboundBytes>(new BoundedChannelOptions(settings.SendQueueSize)
         {
-            SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait, AllowSynchronousContinuations = true,
         });
 
         Receive<InboundHandOver.Ready>(r =>
