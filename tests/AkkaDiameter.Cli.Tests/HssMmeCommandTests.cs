@@ -11,7 +11,7 @@ public sealed class HssMmeCommandTests : IDisposable
 {
     private const string K = "465b5ce8b199b49faa5f0a2ee238a6bc", Opc = "cd63cb71954a9f4e48a5994e37a02baf";   // TS 35.208 set 1
     private readonly string _dir = Directory.CreateTempSubdirectory("akkadiameter-cli-").FullName;
-    private readonly int _port = HssMmeCommandTestsSupport.FreePort();
+    private readonly int _port = Loopback.FreePort();
     private string HssConf => Path.Combine(_dir, "hss.conf");
     private string MmeConf => Path.Combine(_dir, "mme.conf");
     private static string ConfigDir => Path.Combine(AppContext.BaseDirectory, "TestData", "config");
@@ -168,7 +168,7 @@ public sealed class HssMmeCommandTests : IDisposable
             await output.Ready.WaitAsync(TimeSpan.FromSeconds(60));
             var attach = Cli("mme", MmeConf, "--imsi", "001010000000002", "--procedure", "ulr");
             Assert.True(attach.Code == 0, attach.Err + attach.Out);
-            Assert.Equal(0, HssMmeCommandTestsSupport.SendSignal(process.Id, SigInt));
+            Assert.Equal(0, Loopback.SendSignal(process.Id, SigInt));
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, process.ExitCode);
             Assert.Contains(output.Lines, l => l.Contains("akka-diameter hss: stopped"));
@@ -193,7 +193,7 @@ public sealed class SampleTests : IDisposable
     public async Task The_MME_sample_sends_five_ULRs_to_the_HSS_sample_and_both_exit_0()
     {
         // The shipped configs, moved to a free port and a temporary database.
-        var port = HssMmeCommandTestsSupport.FreePort();
+        var port = Loopback.FreePort();
         var configDir = Path.Combine(AppContext.BaseDirectory, "TestData", "config");
         var hssConf = Path.Combine(_dir, "hss.conf");
         var mmeConf = Path.Combine(_dir, "mme.conf");
@@ -213,7 +213,7 @@ public sealed class SampleTests : IDisposable
             Assert.All(ulas, l => Assert.EndsWith(" 2001 DIAMETER_SUCCESS", l));
             Assert.Contains("  MSISDN 5511900000005, APNs internet, ims", mmeLines.Lines);
 
-            Assert.Equal(0, HssMmeCommandTestsSupport.SendSignal(hss.Id, 15));
+            Assert.Equal(0, Loopback.SendSignal(hss.Id, Loopback.SigTerm));
             await hss.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, hss.ExitCode);
             Assert.Contains("stopping", hssLines.Lines);
@@ -255,18 +255,6 @@ internal static class HssMmeCommandTestsSupport
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    public static extern int SendSignal(int pid, int signal);
-
-    public static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }
 

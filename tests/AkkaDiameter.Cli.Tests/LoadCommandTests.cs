@@ -14,7 +14,7 @@ namespace AkkaDiameter.Cli.Tests;
 public sealed class LoadCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.loglevel = WARNING"), IAsyncLifetime
 {
     private const string Realm = "load.localdomain", Server = "hss.load.localdomain";
-    private readonly int _port = HssMmeCommandTestsSupport.FreePort();
+    private readonly int _port = Loopback.FreePort();
     private readonly string _dir = Directory.CreateTempSubdirectory("akkadiameter-load-").FullName;
     private DiameterNode? _node;
 
@@ -208,7 +208,7 @@ public sealed class LoadCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.logle
     [Fact]
     public void Nothing_listening_is_a_failure_with_the_reason()
     {
-        var (code, output, err) = Cli(["load", "--target", $"127.0.0.1:{HssMmeCommandTestsSupport.FreePort()}", "--origin-host", "x.localdomain",
+        var (code, output, err) = Cli(["load", "--target", $"127.0.0.1:{Loopback.FreePort()}", "--origin-host", "x.localdomain",
             "--origin-realm", Realm, "--destination-realm", Realm, "--requests", "1", "--quiet"]);
         Assert.Equal(MmeCommand.AnswerFailed, code);
         Assert.Contains("failure: Connection refused", output);

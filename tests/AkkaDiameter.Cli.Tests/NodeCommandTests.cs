@@ -127,18 +127,4 @@ public class NodeCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.loglevel = W
         }
     }
 
-    private const int SigTerm = 15;
-
-    // SIGTERM straight through libc: no dependency on a kill binary being installed.
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
-
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }

@@ -74,7 +74,7 @@ public sealed class DictionaryOnTheWireTests(ITestOutputHelper output)
     /// once the other side has read every byte.</summary>
     private static async Task<(WireCapture Capture, int Port)> Exchange(string name, IReadOnlyList<DiameterMessage> messages)
     {
-        var port = InteropNodes.FreePort();
+        var port = Loopback.FreePort();
         var capture = await WireCapture.StartAsync(name, port);
         var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();

@@ -45,7 +45,7 @@ public sealed class WireCapture : IAsyncDisposable
         var dir = Path.Combine(AppContext.BaseDirectory, "captures");
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, $"{name}-{DateTime.UtcNow:HHmmss}-{Environment.ProcessId}.pcapng");
-        int startMarker = InteropNodes.FreePort(), stopMarker = InteropNodes.FreePort();
+        int startMarker = Loopback.FreePort(), stopMarker = Loopback.FreePort();
         var filter = string.Join(" or ", ports.Append(startMarker).Append(stopMarker).Select(p => $"tcp port {p}"));
         var capture = new WireCapture(file, ports, startMarker, stopMarker);
         // Written to a pipe, dumpcap flushes after every batch it reads; to a file it would not, and we could not see

@@ -11,7 +11,7 @@ public class ReadmeWalkthroughTests
     [Fact]
     public async Task The_README_two_node_walkthrough_works_as_written()
     {
-        var port = TestNodes.FreePort();
+        var port = Loopback.FreePort();
         var output = new StringWriter();
         var Console = output;   // the README prints to the console
 

@@ -1,0 +1,26 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace AkkaDiameter.TestSupport;
+
+/// <summary>Ports and processes for tests on loopback.</summary>
+public static class Loopback
+{
+    /// <summary>A port nobody listens on now (bound to 0, read, released): tests choose their ports at run time.</summary>
+    public static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>SIGTERM (15), as an operator's stop sends it.</summary>
+    public const int SigTerm = 15;
+
+    /// <summary>Sends a signal to a process straight through libc: no dependency on a kill binary being installed.</summary>
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static extern int SendSignal(int pid, int signal);
+}
