@@ -21,7 +21,7 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
     // TS 35.208 test set 1: K and OPc.
     private const string K = "465b5ce8b199b49faa5f0a2ee238a6bc", Opc = "cd63cb71954a9f4e48a5994e37a02baf";
     private readonly string _db = Path.Combine(Path.GetTempPath(), $"akkadiameter-hss-{Guid.NewGuid():N}.db");
-    private readonly int _hssPort = TestPorts.Free();
+    private readonly int _hssPort = Loopback.FreePort();
     private readonly List<IAsyncDisposable> _running = [];
 
 

@@ -27,7 +27,7 @@ public sealed class LoadSimulationTests(ITestOutputHelper output) : TestKit("""
     private const string Realm = "epc.mnc001.mcc001.3gppnetwork.org";
     private const string HssHost = "hss." + Realm;
     private readonly string _db = Path.Combine(Path.GetTempPath(), $"akkadiameter-sim-{Guid.NewGuid():N}.db");
-    private readonly int _port = TestPorts.Free();
+    private readonly int _port = Loopback.FreePort();
     private readonly List<IAsyncDisposable> _running = [];
 
     private static Dictionary<string, int> Size()
