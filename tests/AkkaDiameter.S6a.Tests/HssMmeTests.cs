@@ -421,6 +421,57 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
     }
 
     [Fact]
+    public async Task ULRs_that_arrive_together_register_in_one_transaction_in_order_and_the_refused_ones_register_nothing()
+    {
+        var hss = await Hss();
+        var handler = Sys.ActorOf(Props.Create(() => new HssHandler(new HssContext(hss.Store))));
+        const string one = "001010000000001", two = "001010000000002", noRoaming = "001010000000010";
+        const string mme0 = "mme0.epc.mnc001.mcc001.3gppnetwork.org", mme1 = "mme1.epc.mnc001.mcc001.3gppnetwork.org",
+            mme2 = "mme2.epc.mnc001.mcc001.3gppnetwork.org";
+        IncomingRequest Ulr(string imsi, string mme, uint hopByHop, string plmn = "00101")
+        {
+            var ulr = S6aMessages.Ulr(imsi, PlmnId.Parse(plmn), Realm, HssHost).Add("Origin-Host", mme).Add("Origin-Realm", Realm);
+            ulr.HopByHopId = hopByHop;
+            return new IncomingRequest(ulr, mme, TestActor, HssHost, Realm);
+        }
+        Assert.Null(hss.Store.Register(one, mme0, Realm));
+        handler.Tell(new IncomingRequestBatch([Ulr(one, mme1, 1), Ulr("001019999999999", mme1, 2), Ulr(two, mme2, 3), Ulr(one, mme2, 4),
+            Ulr(noRoaming, mme1, 5, plmn: "00202")]));
+
+        var answers = ExpectMsg<HandlerAnswers>().Answers;
+        Assert.Equal([1u, 2u, 3u, 4u, 5u], answers.Select(a => a.HopByHopId));
+        uint? Experimental(DiameterMessage a) => a.Find("Experimental-Result") is null ? null : a.GetGroup("Experimental-Result").GetUInt32("Experimental-Result-Code");
+        Assert.Equal([null, S6aResultCodes.UserUnknown, null, null, S6aResultCodes.RoamingNotAllowed], answers.Select(Experimental));
+        Assert.All(new[] { answers[0], answers[2], answers[3] }, a => Assert.NotNull(a.Find("Subscription-Data")));
+        // In order: the UE went from mme0 to mme1 and then to mme2, so each of those two is owed a CLR
+        // (MME_UPDATE_PROCEDURE); the refused ULRs registered nothing. Committed before the answers left.
+        using var reopened = SubscriberStore.Open(_db);
+        Assert.Equal((mme2, mme2), (reopened.FindRegistration(one)!.MmeHost, reopened.FindRegistration(two)!.MmeHost));
+        Assert.Null(reopened.FindRegistration(noRoaming));
+        Assert.Equal([(one, mme0), (one, mme1)], reopened.DueNotifications(DateTimeOffset.UtcNow.AddDays(1), 10)
+            .Where(n => n.Kind == NotificationKind.CancelLocation).Select(n => (n.Imsi, n.MmeHost!)).Order());
+    }
+
+    [Fact]
+    public async Task Registrations_in_one_batch_see_each_other_and_the_same_MME_again_writes_nothing()
+    {
+        var hss = await Hss();
+        const string one = "001010000000001";
+        const string mme1 = "mme1.epc.mnc001.mcc001.3gppnetwork.org", mme2 = "mme2.epc.mnc001.mcc001.3gppnetwork.org";
+        // mme1, mme2, mme1 again: each replaces the one before, even though the cache knew none of them.
+        var replaced = hss.Store.Register([(one, mme1, Realm), (one, mme2, Realm), (one, mme1, Realm)]);
+        Assert.Equal([null, mme1, mme2], replaced.Select(r => r?.MmeHost));
+        Assert.Equal(mme1, hss.Store.FindRegistration(one)!.MmeHost);
+        // The CLR to mme1 queued by the second was dropped by the third (the UE came back before it went out).
+        Assert.Equal([mme2], hss.Store.DueNotifications(DateTimeOffset.UtcNow.AddDays(1), 10).Select(n => n.MmeHost!));
+        var since = hss.Store.FindRegistration(one)!.Since;
+        hss.Store.CompleteNotification(hss.Store.DueNotifications(DateTimeOffset.UtcNow.AddDays(1), 10)[0].Id);
+        Assert.Equal([null, null], hss.Store.Register([(one, mme1, Realm), (one, mme1, Realm)]));
+        using var reopened = SubscriberStore.Open(_db);
+        Assert.Equal(since, reopened.FindRegistration(one)!.Since);   // nothing written
+    }
+
+    [Fact]
     public async Task SQNs_for_several_requests_are_taken_in_order_in_one_commit_and_an_unknown_IMSI_gets_none()
     {
         var hss = await Hss();

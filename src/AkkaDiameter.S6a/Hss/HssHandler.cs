@@ -31,14 +31,39 @@ public sealed class HssHandler : DiameterRequestHandler
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HssContext _hss;
 
-    // SQNs taken for the AIRs of the batch being handled, by request (Prepare), so that a batch commits once.
+    // SQNs taken for the AIRs of the batch being handled, and the registrations its ULRs replaced, by request
+    // (Prepare), so that a batch commits once.
     private readonly Dictionary<IncomingRequest, IReadOnlyList<ulong>> _preparedSqns = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<IncomingRequest, Registration?> _preparedRegistrations = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>A handler over the shared HSS context.</summary>
     public HssHandler(HssContext context) => _hss = context;
 
-    /// <summary>Takes the SQNs of every AIR of the batch in one transaction (a resynchronisation is left to its own).</summary>
+    /// <summary>Takes the SQNs of every AIR of the batch in one transaction (a resynchronisation is left to its own),
+    /// and registers the MMEs of every ULR that passes its checks in another.</summary>
     protected override void Prepare(IReadOnlyList<IncomingRequest> requests)
+    {
+        PrepareAuthenticationInformation(requests);
+        PrepareUpdateLocation(requests);
+    }
+
+    private void PrepareUpdateLocation(IReadOnlyList<IncomingRequest> requests)
+    {
+        _preparedRegistrations.Clear();
+        List<(IncomingRequest Request, string Imsi, string MmeHost, string MmeRealm)>? ulrs = null;
+        foreach (var r in requests)
+        {
+            if (r.Request.CommandCode != 316 || r.Request.FindString("User-Name") is not { } imsi) continue;
+            // Only ULRs that register: the others are refused without touching the store.
+            if (Registrable(r, imsi, reply: false) is null) continue;
+            (ulrs ??= []).Add((r, imsi, r.Request.GetString("Origin-Host"), r.Request.GetString("Origin-Realm")));
+        }
+        if (ulrs is not { Count: > 1 }) return;
+        var replaced = _hss.Store.Register([.. ulrs.Select(u => (u.Imsi, u.MmeHost, u.MmeRealm))]);
+        for (var i = 0; i < ulrs.Count; i++) _preparedRegistrations[ulrs[i].Request] = replaced[i];
+    }
+
+    private void PrepareAuthenticationInformation(IReadOnlyList<IncomingRequest> requests)
     {
         _preparedSqns.Clear();
         List<(IncomingRequest Request, string Imsi, int Count)>? airs = null;
@@ -106,30 +131,38 @@ public sealed class HssHandler : DiameterRequestHandler
         r.Reply(answer);
     }
 
-    private void UpdateLocation(IncomingRequest r, string imsi)
+    // The checks of §5.2.1.1.3 before a ULR registers its MME: the subscriber when it passes them; otherwise null,
+    // and with reply the refusal is answered.
+    private Subscriber? Registrable(IncomingRequest r, string imsi, bool reply)
     {
         var subscriber = _hss.Store.Find(imsi);
-        if (subscriber is null) { Experimental(r, S6aResultCodes.UserUnknown); return; }
-        if (!subscriber.EpsSubscription) { Experimental(r, S6aResultCodes.UnknownEpsSubscription); return; }
-        // §5.2.1.1.3: RAT-Type against Access-Restriction-Data.
-        var rat = r.Request.FindInt32("RAT-Type");
-        if (rat == S6aMessages.RatTypeEutran && subscriber.AccessRestrictions.HasFlag(AccessRestriction.EutranNotAllowed))
+        uint refusal = 0;
+        if (subscriber is null) refusal = S6aResultCodes.UserUnknown;
+        else if (!subscriber.EpsSubscription) refusal = S6aResultCodes.UnknownEpsSubscription;
+        // RAT-Type against Access-Restriction-Data.
+        else if (r.Request.FindInt32("RAT-Type") == S6aMessages.RatTypeEutran && subscriber.AccessRestrictions.HasFlag(AccessRestriction.EutranNotAllowed))
+            refusal = S6aResultCodes.RatNotAllowed;
+        else if (r.Request.Find("Visited-PLMN-Id")?.GetBytes() is not { Length: 3 } visited)
         {
-            Experimental(r, S6aResultCodes.RatNotAllowed);
-            return;
+            if (reply) r.ReplyError(ResultCodes.InvalidAvpValue, "Visited-PLMN-Id must be 3 octets");
+            return null;
         }
-        var visited = r.Request.Find("Visited-PLMN-Id")?.GetBytes().ToArray();
-        if (visited is not { Length: 3 }) { r.ReplyError(ResultCodes.InvalidAvpValue, "Visited-PLMN-Id must be 3 octets"); return; }
-        if (!subscriber.RoamingAllowed && PlmnId.FromBytes(visited).ToString() != subscriber.HomePlmn)
-        {
-            Experimental(r, S6aResultCodes.RoamingNotAllowed);
-            return;
-        }
+        else if (!subscriber.RoamingAllowed && PlmnId.FromBytes(visited.ToArray()).ToString() != subscriber.HomePlmn)
+            refusal = S6aResultCodes.RoamingNotAllowed;
+        if (refusal == 0) return subscriber;
+        if (reply) Experimental(r, refusal);
+        return null;
+    }
+
+    private void UpdateLocation(IncomingRequest r, string imsi)
+    {
+        if (Registrable(r, imsi, reply: true) is not { } subscriber) return;
         var mmeHost = r.Request.GetString("Origin-Host");
         var mmeRealm = r.Request.GetString("Origin-Realm");
         // §5.2.1.1.3: a different MME registering means CLR (MME_UPDATE_PROCEDURE) to the one the UE left; the store
-        // queued it with the registration, the notifier sends it now.
-        if (_hss.Store.Register(imsi, mmeHost, mmeRealm) is { } previous)
+        // queued it with the registration, the notifier sends it now. A ULR of a batch registered in Prepare.
+        var previous = _preparedRegistrations.Remove(r, out var prepared) ? prepared : _hss.Store.Register(imsi, mmeHost, mmeRealm);
+        if (previous is not null)
         {
             _log.Info("{0} moved from {1} to {2}: CLR queued", imsi, previous.MmeHost, mmeHost);
             _hss.Notifier.Tell(HssNotifier.Poke.Instance);

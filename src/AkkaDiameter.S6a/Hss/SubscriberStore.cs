@@ -12,7 +12,7 @@ namespace AkkaDiameter.S6a.Hss;
 /// </summary>
 public sealed class SubscriberStore : IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     private const int MaxCached = 200_000;
     private readonly SqliteConnection _db;
     private readonly object _lock = new();
@@ -65,6 +65,17 @@ public sealed class SubscriberStore : IDisposable
                   detail TEXT NOT NULL DEFAULT '{}', attempts INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL DEFAULT 0);
                 CREATE INDEX IF NOT EXISTS notification_due ON notification (not_before);
                 PRAGMA user_version = 2;
+                """);
+        }
+        if (version < 3)
+        {
+            // Version 3: the outbox by subscriber. Every ULR asks whether the subscriber has requests queued, and one
+            // from a new MME deletes the obsolete ones: without the index both scanned the whole outbox, so while CLRs
+            // queued up (UEs moving between MMEs faster than the CLRs went out) each ULR got slower, and the HSS
+            // answered 3,174 ULR/s with p99 724 ms (bench HSS, load --ues 9999 over 8 peers, every ULR a move).
+            Execute("""
+                CREATE INDEX IF NOT EXISTS notification_imsi ON notification (imsi);
+                PRAGMA user_version = 3;
                 """);
         }
     }
@@ -309,35 +320,58 @@ public sealed class SubscriberStore : IDisposable
     /// replaces (null when there was none or it was the same MME). For a replaced MME a CLR
     /// (MME_UPDATE_PROCEDURE, TS 29.272 §5.2.1.1.3) is queued in the same transaction; queued IDR and DSR for the
     /// subscriber are dropped, since the ULA carries the complete subscription.</summary>
-    public Registration? Register(string imsi, string mmeHost, string mmeRealm)
+    public Registration? Register(string imsi, string mmeHost, string mmeRealm) => Register([(imsi, mmeHost, mmeRealm)])[0];
+
+    /// <summary>
+    /// <see cref="Register(string, string, string)"/> for several ULRs in one transaction, in the order given (a
+    /// subscriber registering twice from different MMEs replaces the first with the second, and the CLR goes to the
+    /// first): one commit for a batch of ULRs that change registrations instead of one each.
+    /// </summary>
+    public IReadOnlyList<Registration?> Register(IReadOnlyList<(string Imsi, string MmeHost, string MmeRealm)> registrations)
     {
         lock (_lock)
         {
             Revalidate();
-            // The same MME registering again, with nothing queued for the subscriber: nothing to write.
-            if ((_registrations.TryGetValue(imsi, out var known) ? known : null) is { Purged: false } same
-                && string.Equals(same.MmeHost, mmeHost, StringComparison.OrdinalIgnoreCase) && same.MmeRealm == mmeRealm
-                && Scalar("SELECT EXISTS (SELECT 1 FROM notification WHERE imsi = $imsi)", ("$imsi", imsi)) is 0L)
-                return null;
-            using var tx = _db.BeginTransaction();
-            var previous = RegistrationLocked(imsi, tx);
-            Execute("""
-                INSERT INTO registration (imsi, mme_host, mme_realm, purged, since) VALUES ($imsi, $host, $realm, 0, $since)
-                ON CONFLICT(imsi) DO UPDATE SET mme_host = excluded.mme_host, mme_realm = excluded.mme_realm, purged = 0, since = excluded.since
-                """, tx, ("$imsi", imsi), ("$host", mmeHost), ("$realm", mmeRealm), ("$since", DateTimeOffset.UtcNow.ToString("O")));
-            // Queued IDR/DSR are obsolete (the ULA carries the complete subscription), and so is a CLR to this very MME
-            // (the UE came back before it was sent).
-            Execute("""
-                DELETE FROM notification WHERE imsi = $imsi AND (kind IN ('InsertSubscriberData', 'DeleteSubscriberData')
-                  OR (kind = 'CancelLocation' AND mme_host = $host COLLATE NOCASE))
-                """, tx, ("$imsi", imsi), ("$host", mmeHost));
-            var replaced = previous is not null && !string.Equals(previous.MmeHost, mmeHost, StringComparison.OrdinalIgnoreCase) && !previous.Purged
-                ? previous : null;
-            if (replaced is not null)
-                Queue(tx, NotificationKind.CancelLocation, imsi, replaced.MmeHost, replaced.MmeRealm,
-                    new NotificationDetail { CancellationType = CancellationType.MmeUpdateProcedure });
-            tx.Commit();
-            Cache(_registrations, imsi, new Registration(imsi, mmeHost, mmeRealm, false, DateTimeOffset.UtcNow));
+            var replaced = new Registration?[registrations.Count];
+            // What this batch registered so far, ahead of the cache: a subscriber may come twice.
+            var written = new Dictionary<string, Registration>(StringComparer.Ordinal);
+            SqliteTransaction? tx = null;
+            try
+            {
+                for (var i = 0; i < registrations.Count; i++)
+                {
+                    var (imsi, mmeHost, mmeRealm) = registrations[i];
+                    var known = written.TryGetValue(imsi, out var w) ? w : _registrations.GetValueOrDefault(imsi);
+                    // The same MME registering again, with nothing queued for the subscriber: nothing to write.
+                    if (known is { Purged: false } same && string.Equals(same.MmeHost, mmeHost, StringComparison.OrdinalIgnoreCase)
+                        && same.MmeRealm == mmeRealm
+                        && Scalar("SELECT EXISTS (SELECT 1 FROM notification WHERE imsi = $imsi)", ("$imsi", imsi), tx) is 0L)
+                        continue;
+                    tx ??= _db.BeginTransaction();
+                    var previous = RegistrationLocked(imsi, tx);
+                    var since = DateTimeOffset.UtcNow;
+                    Execute("""
+                        INSERT INTO registration (imsi, mme_host, mme_realm, purged, since) VALUES ($imsi, $host, $realm, 0, $since)
+                        ON CONFLICT(imsi) DO UPDATE SET mme_host = excluded.mme_host, mme_realm = excluded.mme_realm, purged = 0, since = excluded.since
+                        """, tx, ("$imsi", imsi), ("$host", mmeHost), ("$realm", mmeRealm), ("$since", since.ToString("O")));
+                    // Queued IDR/DSR are obsolete (the ULA carries the complete subscription), and so is a CLR to this
+                    // very MME (the UE came back before it was sent).
+                    Execute("""
+                        DELETE FROM notification WHERE imsi = $imsi AND (kind IN ('InsertSubscriberData', 'DeleteSubscriberData')
+                          OR (kind = 'CancelLocation' AND mme_host = $host COLLATE NOCASE))
+                        """, tx, ("$imsi", imsi), ("$host", mmeHost));
+                    replaced[i] = previous is not null && !string.Equals(previous.MmeHost, mmeHost, StringComparison.OrdinalIgnoreCase) && !previous.Purged
+                        ? previous : null;
+                    if (replaced[i] is { } old)
+                        Queue(tx, NotificationKind.CancelLocation, imsi, old.MmeHost, old.MmeRealm,
+                            new NotificationDetail { CancellationType = CancellationType.MmeUpdateProcedure });
+                    written[imsi] = new Registration(imsi, mmeHost, mmeRealm, false, since);
+                }
+                tx?.Commit();
+            }
+            finally { tx?.Dispose(); }
+            // Only what was committed reaches the cache (an exception above leaves it as it was).
+            foreach (var (imsi, registration) in written) Cache(_registrations, imsi, registration);
             return replaced;
         }
     }
