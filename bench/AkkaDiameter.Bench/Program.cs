@@ -78,6 +78,9 @@ if (File.Exists(fdx) && OnPath("freeDiameterd") && OnPath("openssl") && File.Exi
 else
     Console.WriteLine("freeDiameter 1.2.1: not measured (needs Debian's libfreediameter-dev, freediameterd, freediameter-extensions, openssl and gcc)");
 var hssUlr = await Measure("HSS, ULR (SQLite, Subscription-Data)", "hss", "10000", p => Load(p, LoadScenario.Ulr));
+// 9,999 UEs over 8 peers: each UE's next ULR comes from another peer, so every ULR is a move that writes the
+// registration and queues a CLR to the MME the UE left, which the generator answers as an MME does.
+var hssMoves = await Measure("HSS, ULR, every UE moving (a CLR each)", "hss", "10000", p => Load(p, LoadScenario.Ulr, ues: 9_999));
 var hssAir = await Measure("HSS, AIR (MILENAGE, 1 vector)", "hss", "10000", p => Load(p, LoadScenario.Air));
 var half = node.RatePerSecond / 2;
 var open = await Measure($"node, open loop at {half:0}/s (half the max)", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
@@ -102,6 +105,7 @@ var idleDefault = await IdlePeers(1000, TimeSpan.FromSeconds(Math.Max(30, second
 Console.WriteLine();
 Console.WriteLine($"node / echo              {node.RatePerSecond / echo.RatePerSecond,6:0.00}   (target >= 0.70)");
 Console.WriteLine($"HSS ULR answers/s        {hssUlr.RatePerSecond,8:0}   (target >= 30000)");
+Console.WriteLine($"HSS ULR, moving UEs      {hssMoves.RatePerSecond,8:0}   (no target: every ULR a registration change and a CLR)");
 Console.WriteLine($"HSS AIR answers/s        {hssAir.RatePerSecond,8:0}   (target >= 15000)");
 Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms; the echo at the same rate: {openEcho.PercentileMs(99):0.000} ms" +
     (openCEcho is { } c ? $", the C echo: {c.PercentileMs(99):0.000} ms)" : ")"));
