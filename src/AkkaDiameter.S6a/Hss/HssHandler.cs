@@ -34,7 +34,8 @@ public sealed class HssHandler : DiameterRequestHandler
     // SQNs taken for the AIRs of the batch being handled, and the registrations its ULRs replaced, by request
     // (Prepare), so that a batch commits once.
     private readonly Dictionary<IncomingRequest, IReadOnlyList<ulong>> _preparedSqns = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<IncomingRequest, Registration?> _preparedRegistrations = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<IncomingRequest, (Subscriber Subscriber, Registration? Replaced)> _preparedRegistrations =
+        new(ReferenceEqualityComparer.Instance);
 
     /// <summary>A handler over the shared HSS context.</summary>
     public HssHandler(HssContext context) => _hss = context;
@@ -50,17 +51,17 @@ public sealed class HssHandler : DiameterRequestHandler
     private void PrepareUpdateLocation(IReadOnlyList<IncomingRequest> requests)
     {
         _preparedRegistrations.Clear();
-        List<(IncomingRequest Request, string Imsi, string MmeHost, string MmeRealm)>? ulrs = null;
+        List<(IncomingRequest Request, Subscriber Subscriber, string MmeHost, string MmeRealm)>? ulrs = null;
         foreach (var r in requests)
         {
             if (r.Request.CommandCode != 316 || r.Request.FindString("User-Name") is not { } imsi) continue;
-            // Only ULRs that register: the others are refused without touching the store.
-            if (Registrable(r, imsi, reply: false) is null) continue;
-            (ulrs ??= []).Add((r, imsi, r.Request.GetString("Origin-Host"), r.Request.GetString("Origin-Realm")));
+            // Only ULRs that register: the others are refused when handled, without touching the store.
+            if (Registrable(r, imsi, reply: false) is not { } subscriber) continue;
+            (ulrs ??= []).Add((r, subscriber, r.Request.GetString("Origin-Host"), r.Request.GetString("Origin-Realm")));
         }
         if (ulrs is not { Count: > 1 }) return;
-        var replaced = _hss.Store.Register([.. ulrs.Select(u => (u.Imsi, u.MmeHost, u.MmeRealm))]);
-        for (var i = 0; i < ulrs.Count; i++) _preparedRegistrations[ulrs[i].Request] = replaced[i];
+        var replaced = _hss.Store.Register([.. ulrs.Select(u => (u.Subscriber.Imsi, u.MmeHost, u.MmeRealm))]);
+        for (var i = 0; i < ulrs.Count; i++) _preparedRegistrations[ulrs[i].Request] = (ulrs[i].Subscriber, replaced[i]);
     }
 
     private void PrepareAuthenticationInformation(IReadOnlyList<IncomingRequest> requests)
@@ -156,22 +157,24 @@ public sealed class HssHandler : DiameterRequestHandler
 
     private void UpdateLocation(IncomingRequest r, string imsi)
     {
-        if (Registrable(r, imsi, reply: true) is not { } subscriber) return;
-        var mmeHost = r.Request.GetString("Origin-Host");
-        var mmeRealm = r.Request.GetString("Origin-Realm");
         // §5.2.1.1.3: a different MME registering means CLR (MME_UPDATE_PROCEDURE) to the one the UE left; the store
-        // queued it with the registration, the notifier sends it now. A ULR of a batch registered in Prepare.
-        var previous = _preparedRegistrations.Remove(r, out var prepared) ? prepared : _hss.Store.Register(imsi, mmeHost, mmeRealm);
-        if (previous is not null)
+        // queued it with the registration, the notifier sends it now. A ULR of a batch was checked and registered in
+        // Prepare.
+        if (!_preparedRegistrations.Remove(r, out var registered))
         {
-            _log.Info("{0} moved from {1} to {2}: CLR queued", imsi, previous.MmeHost, mmeHost);
+            if (Registrable(r, imsi, reply: true) is not { } subscriber) return;
+            registered = (subscriber, _hss.Store.Register(imsi, r.Request.GetString("Origin-Host"), r.Request.GetString("Origin-Realm")));
+        }
+        if (registered.Replaced is { } previous)
+        {
+            _log.Debug("{0} moved from {1} to {2}: CLR queued", imsi, previous.MmeHost, r.Request.GetString("Origin-Host"));
             _hss.Notifier.Tell(HssNotifier.Poke.Instance);
         }
 
         var flags = (UlrFlags)(r.Request.FindUInt32("ULR-Flags") ?? 0);
         var answer = r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED")
             .Add("ULA-Flags", (uint)UlaFlags.SeparationIndication);
-        if (!flags.HasFlag(UlrFlags.SkipSubscriberData)) answer.Add(SubscriptionDataAvp(subscriber));
+        if (!flags.HasFlag(UlrFlags.SkipSubscriberData)) answer.Add(SubscriptionDataAvp(registered.Subscriber));
         r.Reply(answer);
     }
 
