@@ -472,6 +472,22 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
     }
 
     [Fact]
+    public async Task Answered_requests_leave_the_outbox_together_and_the_others_stay()
+    {
+        var hss = await Hss();
+        const string mme1 = "mme1.epc.mnc001.mcc001.3gppnetwork.org", mme2 = "mme2.epc.mnc001.mcc001.3gppnetwork.org";
+        string[] imsis = ["001010000000001", "001010000000002", "001010000000003"];
+        // Three UEs move from mme1 to mme2: three CLRs to mme1 queued.
+        hss.Store.Register([.. imsis.Select(i => (i, mme1, Realm))]);
+        hss.Store.Register([.. imsis.Select(i => (i, mme2, Realm))]);
+        var queued = hss.Store.DueNotifications(DateTimeOffset.UtcNow.AddDays(1), 10);
+        Assert.Equal(imsis, queued.Select(n => n.Imsi).Order());
+        hss.Store.CompleteNotifications([queued[0].Id, queued[2].Id]);
+        using var reopened = SubscriberStore.Open(_db);
+        Assert.Equal([queued[1].Id], reopened.DueNotifications(DateTimeOffset.UtcNow.AddDays(1), 10).Select(n => n.Id));
+    }
+
+    [Fact]
     public async Task SQNs_for_several_requests_are_taken_in_order_in_one_commit_and_an_unknown_IMSI_gets_none()
     {
         var hss = await Hss();

@@ -91,6 +91,10 @@ public sealed class HssNotifier : ReceiveActor, IWithTimers
         const int batch = 256;
         var due = _hss.Store.DueNotifications(DateTimeOffset.UtcNow, batch);
         var outcomes = new List<Outcome>();
+        // The answered ones leave the outbox together when the round is over, before the next round reads it. An HSS
+        // that stops in between sends them again at its next start: the outbox delivers at least once, as it did when
+        // the stop fell between an answer and its own commit.
+        var answered = new System.Collections.Concurrent.ConcurrentQueue<long>();
         using var slots = new SemaphoreSlim(_settings.Parallelism);
         var perSubscriber = due.GroupBy(n => n.Imsi).Select(async group =>
         {
@@ -100,7 +104,7 @@ public sealed class HssNotifier : ReceiveActor, IWithTimers
                 var list = new List<Outcome>();
                 foreach (var n in group)
                 {
-                    var o = await SendAsync(node, n);
+                    var o = await SendAsync(node, n, answered);
                     list.Add(o);
                     // A failure keeps the subscriber's later requests queued behind it: order matters (DSR then IDR).
                     if (o.Answer is null && o.Failure is not null) break;
@@ -110,10 +114,11 @@ public sealed class HssNotifier : ReceiveActor, IWithTimers
             finally { slots.Release(); }
         }).ToList();
         foreach (var list in await Task.WhenAll(perSubscriber)) outcomes.AddRange(list);
+        _hss.Store.CompleteNotifications(answered);
         return new BatchDone(outcomes, due.Count == batch, null);
     }
 
-    private async Task<Outcome> SendAsync(DiameterNode node, PendingNotification n)
+    private async Task<Outcome> SendAsync(DiameterNode node, PendingNotification n, System.Collections.Concurrent.ConcurrentQueue<long> answered)
     {
         var store = _hss.Store;
         if (n.Kind == NotificationKind.Reset) return await ResetAsync(node, n);
@@ -142,7 +147,7 @@ public sealed class HssNotifier : ReceiveActor, IWithTimers
         }
         var (answer, failure) = await AskAsync(node, request);
         if (failure is not null) return Defer(n, host, failure);
-        store.CompleteNotification(n.Id);
+        answered.Enqueue(n.Id);
         // §5.2.1.2: once the MME confirmed a withdrawal, the HSS forgets the registration.
         if (answer!.IsSuccess && n is { Kind: NotificationKind.CancelLocation, Detail.CancellationType: CancellationType.SubscriptionWithdrawal })
             store.Deregister(n.Imsi, host);

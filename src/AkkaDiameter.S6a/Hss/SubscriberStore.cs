@@ -199,9 +199,19 @@ public sealed class SubscriberStore : IDisposable
     }
 
     /// <summary>Removes a request that was answered (or is no longer owed).</summary>
-    public void CompleteNotification(long id)
+    public void CompleteNotification(long id) => CompleteNotifications([id]);
+
+    /// <summary>Removes several answered requests in one transaction: the notifier's round of CLRs for UEs that moved
+    /// commits once instead of once per CLR.</summary>
+    public void CompleteNotifications(IReadOnlyCollection<long> ids)
     {
-        lock (_lock) Execute("DELETE FROM notification WHERE id = $id", null, ("$id", id));
+        if (ids.Count == 0) return;
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction();
+            foreach (var id in ids) Execute("DELETE FROM notification WHERE id = $id", tx, ("$id", id));
+            tx.Commit();
+        }
     }
 
     /// <summary>Counts a failed attempt and defers the request until <paramref name="retryAt"/>; returns the attempts
