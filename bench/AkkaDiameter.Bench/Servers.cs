@@ -30,7 +30,8 @@ internal static class Servers
             "hss" => await HssAsync(port, int.Parse(option ?? "10000")),
             "freediameter" => await FreeDiameterAsync(port, option ?? throw new ArgumentException("freediameter needs the path of s6a_ula.fdx")),
             "c-echo" => await CEchoAsync(port, option ?? throw new ArgumentException("c-echo needs the path of epoll_echo")),
-            _ => throw new ArgumentException($"unknown server '{kind}': echo, node, hss, freediameter or c-echo"),
+            "socket-echo" => await SocketEchoAsync(port),
+            _ => throw new ArgumentException($"unknown server '{kind}': echo, socket-echo, node, hss, freediameter or c-echo"),
         };
     }
 
@@ -46,17 +47,13 @@ internal static class Servers
     {
         var system = ActorSystem.Create("echo", ConfigurationFactory.ParseString(Quiet).WithFallback(DiameterSettings.SystemDefaults));
         var materializer = system.Materializer();
-        var cea = (byte[] cer) => DiameterMessage.Decode(cer).CreateAnswer().Add("Result-Code", ResultCodes.Success)
-            .Add("Origin-Host", Host).Add("Origin-Realm", Realm).Add("Host-IP-Address", IPAddress.Loopback).Add("Vendor-Id", 0u)
-            .Add("Product-Name", "echo").AddGroup("Vendor-Specific-Application-Id", g => g.Add("Vendor-Id", 10415u).Add("Auth-Application-Id", 16777251u))
-            .Encode();
         var handler = Flow.Create<ByteString>()
             // The Message Length (RFC 6733 §3) counts the whole message, header included.
             .Via(Framing.LengthField(3, 1, 1 << 24, ByteOrder.BigEndian, (_, length) => length))
             .Select(frame =>
             {
                 var bytes = frame.ToArray();
-                if ((bytes[4] & 0x80) != 0 && bytes[5] == 0 && bytes[6] == 1 && bytes[7] == 1) return ByteString.FromBytes(cea(bytes));   // 257
+                if ((bytes[4] & 0x80) != 0 && bytes[5] == 0 && bytes[6] == 1 && bytes[7] == 1) return ByteString.FromBytes(Cea(bytes));   // 257
                 bytes[4] &= 0x7F;
                 return ByteString.FromBytes(bytes);
             })
@@ -69,6 +66,70 @@ internal static class Servers
             await binding.Unbind();
             await system.Terminate();
         });
+    }
+
+    /// <summary>A real CEA to the generator's CER, for the echoes.</summary>
+    private static byte[] Cea(byte[] cer) => DiameterMessage.Decode(cer).CreateAnswer().Add("Result-Code", ResultCodes.Success)
+        .Add("Origin-Host", Host).Add("Origin-Realm", Realm).Add("Host-IP-Address", IPAddress.Loopback).Add("Vendor-Id", 0u)
+        .Add("Product-Name", "echo").AddGroup("Vendor-Specific-Application-Id", g => g.Add("Vendor-Id", 10415u).Add("Auth-Application-Id", 16777251u))
+        .Encode();
+
+    /// <summary>Plain .NET sockets, no Akka: per connection one async loop that reads, answers every whole message of
+    /// the read (R bit cleared, CER with a real CEA) and sends them in one write. What .NET's own socket path costs:
+    /// the floor of any .NET transport, as the C echo is the generator's.</summary>
+    private static Task<IAsyncDisposable> SocketEchoAsync(int port)
+    {
+        var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        listener.Listen(512);
+        var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                System.Net.Sockets.Socket s;
+                try { s = await listener.AcceptAsync(stop.Token); } catch { return; }
+                s.NoDelay = true;
+                _ = Task.Run(() => Serve(s));
+            }
+        });
+        return Task.FromResult<IAsyncDisposable>(new Stopper(() => { stop.Cancel(); listener.Dispose(); return Task.CompletedTask; }));
+
+        static async Task Serve(System.Net.Sockets.Socket s)
+        {
+            var buffer = new byte[256 * 1024];
+            int have = 0;
+            try
+            {
+                while (true)
+                {
+                    var n = await s.ReceiveAsync(buffer.AsMemory(have), System.Net.Sockets.SocketFlags.None);
+                    if (n == 0) return;
+                    have += n;
+                    int at = 0, start = 0;
+                    while (have - at >= 20)
+                    {
+                        var length = (buffer[at + 1] << 16) | (buffer[at + 2] << 8) | buffer[at + 3];
+                        if (have - at < length) break;
+                        if ((buffer[at + 4] & 0x80) != 0 && buffer[at + 5] == 0 && buffer[at + 6] == 1 && buffer[at + 7] == 1)
+                        {
+                            if (at > start) await s.SendAsync(buffer.AsMemory(start, at - start), System.Net.Sockets.SocketFlags.None);
+                            await s.SendAsync(Cea(buffer.AsSpan(at, length).ToArray()), System.Net.Sockets.SocketFlags.None);
+                            at += length;
+                            start = at;
+                            continue;
+                        }
+                        buffer[at + 4] &= 0x7F;
+                        at += length;
+                    }
+                    if (at > start) await s.SendAsync(buffer.AsMemory(start, at - start), System.Net.Sockets.SocketFlags.None);
+                    Buffer.BlockCopy(buffer, at, buffer, 0, have - at);
+                    have -= at;
+                }
+            }
+            catch { }
+            finally { s.Dispose(); }
+        }
     }
 
     /// <summary>The generator's floor: <c>bench/echo/epoll_echo.c</c> (built by bench/run), one C thread on epoll

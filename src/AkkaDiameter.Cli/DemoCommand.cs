@@ -171,8 +171,7 @@ public static class DemoCommand
                 var node = d.LogSource.Split('/').SkipWhile(s => s != "user").Skip(1).FirstOrDefault() ?? "?";
                 stdout.WriteLine($"    {node,-4} {text}");
             });
-            // Akka IO reports its listener stopping at shutdown as a warning: not news.
-            Receive<Warning>(w => { if (!w.LogSource.Contains("/IO-TCP/")) stderr.WriteLine($"    warning: {w.LogSource}: {w.Message}"); });
+            Receive<Warning>(w => stderr.WriteLine($"    warning: {w.LogSource}: {w.Message}"));
             Receive<Error>(e => stderr.WriteLine($"    error: {e.LogSource}: {e.Message}"));
             ReceiveAny(_ => { });
         }

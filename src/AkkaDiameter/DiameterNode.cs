@@ -79,10 +79,10 @@ internal sealed class DiameterNodeActor : ReceiveActor
         if (_settings.WatchdogInterval < TimeSpan.FromSeconds(6))
             _log.Warning("watchdog-interval {0} is below the 6 s RFC 3539 §3.4.1 allows; fine for tests, not for a network", _settings.WatchdogInterval);
         // Not Context.Materializer(): a child materializer is stopped together with the connection actors when the
-        // root is, and its streams are then cut off before the connection actors' PostStop closes them, which left
-        // the TCP connection open (Akka.IO's connection outlives the stream's actor) until the peer's watchdog gave
-        // up. Owned by the system, the streams end as their connection actors close them; see PostStop. (So the
-        // streams' actors are under /user/StreamSupervisor-N, not under the node's path.)
+        // root is, and its streams are then cut off before the connection actors' PostStop closes them. (With
+        // Akka.IO's TCP stage that left the connection open until the peer's watchdog gave up.) Owned by the system,
+        // the streams end as their connection actors close them; see PostStop. (So the streams' actors are under
+        // /user/StreamSupervisor-N, not under the node's path.)
         var materializer = _materializer = ActorMaterializer.Create(Context.System, namePrefix: $"diameter-{Self.Path.Name}");
         var directory = new HandlerDirectory();
         var applications = Context.ActorOf(ApplicationRouter.Props(_handlers, directory), "applications");

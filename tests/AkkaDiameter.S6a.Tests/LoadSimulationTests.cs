@@ -145,9 +145,7 @@ public sealed class LoadSimulationTests(ITestOutputHelper output) : TestKit("""
         foreach (var o in outcomes.Where(o => o.Procedure == "purge" && o.Results[0].IsSuccess && o.Results[0].Answer.Message.FindUInt32("PUA-Flags") == 1))
             Assert.True(hss.Store.FindRegistration(o.Imsi)!.Purged, o.Imsi);
         // Dead letters, only the expected ones: what crossed the killed connection's end (Disconnected, Close, Abort,
-        // Ack; and Akka.IO's own commands, e.g. ResumeReading, that the TCP stream stage of the reset connection sent
-        // to the Akka.IO connection actor the reset had already stopped: the node talks to Akka.IO only through its
-        // streams, whose actors belong to the node's materializer, not to the node's path), the HSS's answers to
+        // Ack), the HSS's answers to
         // requests that came over it, alone or as a batch's (the peer actor that would send them back is gone with
         // it, RFC 6733 §6.2: an answer goes back the way its request came) and peer events to a watcher that had just
         // stopped.
@@ -155,7 +153,6 @@ public sealed class LoadSimulationTests(ITestOutputHelper output) : TestKit("""
             d.Message is AkkaDiameter.Transport.ConnectionEvents.Disconnected or AkkaDiameter.Transport.ConnectionCommands.Close
                 or AkkaDiameter.Transport.ConnectionCommands.Abort or AkkaDiameter.Transport.ConnectionCommands.Ack
                 or PeerStateChanged or WatchdogStateChanged
-            || (d.Message is Akka.IO.Tcp.Command && d.Recipient.Path.ToStringWithoutAddress().StartsWith("/system/IO-TCP/", StringComparison.Ordinal))
             || (d.Message is AkkaDiameter.Applications.HandlerAnswer or AkkaDiameter.Applications.HandlerAnswers
                 && d.Recipient.Path.Name.StartsWith("peer-mme1.", StringComparison.Ordinal)),
             $"unexpected dead letter: {d}"));

@@ -117,7 +117,7 @@ public sealed record DiameterSettings
     public ReconnectSettings Reconnect { get; init; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
     /// <summary>Per-connection send queue bound, in messages.</summary>
     public int SendQueueSize { get; init; } = 4096;
-    /// <summary>Write batch size in bytes.</summary>
+    /// <summary>The most bytes a connection gathers into one socket write (messages queued while the socket was busy).</summary>
     public int WriteBatchBytes { get; init; } = 64 * 1024;
     /// <summary>Log every message at Debug.</summary>
     public bool LogMessages { get; init; }

@@ -1,9 +1,9 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
-using Tcp = Akka.Streams.Dsl.Tcp;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using AkkaDiameter.Protocol;
@@ -16,7 +16,7 @@ namespace AkkaDiameter.Transport;
 /// <summary>
 /// One TCP connection as an Akka.Streams graph:
 /// <code>
-/// bounded channel ─▶ BatchWeighted(write-batch-bytes) ─▶ TCP ─▶ DiameterFrameStage ─▶ InboundHandOver ─▶ owner
+/// bounded channel ─▶ SocketStage (writes gathered up to write-batch-bytes) ─▶ DiameterFrameStage ─▶ InboundHandOver ─▶ owner
 /// </code>
 /// Writes are batched so that small answers under load share one socket write. Reads are cut into messages and
 /// decoded on the stream, those of one read together, and the stream's last stage (<see cref="InboundHandOver"/>)
@@ -33,10 +33,17 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     public abstract record Target;
     /// <summary>Connect to a peer (an initiator connection).</summary>
     public sealed record Outgoing(IPEndPoint Remote) : Target;
-    /// <summary>A connection a listener accepted (a responder connection).</summary>
-    public sealed record Incoming(Tcp.IncomingConnection Connection) : Target;
+    /// <summary>A connection a listener accepted (a responder connection); the connection actor owns the socket.</summary>
+    public sealed record Incoming(Socket Socket) : Target
+    {
+        // Kept: a closed socket no longer says who it was connected to, and the log names the connection after it.
+        private readonly EndPoint? _remote = Socket.RemoteEndPoint;
 
-    private sealed record TcpUp(Tcp.OutgoingConnection Connection);
+        /// <inheritdoc/>
+        public override string ToString() => $"Incoming from {_remote}";
+    }
+
+    private sealed record TcpUp(Socket Socket);
     private sealed record StreamFailed(Exception Cause);
     private sealed class LingerExpired { public static readonly LingerExpired Instance = new(); }
 
@@ -52,6 +59,8 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     private IActorRef? _handOver;
     private readonly List<object> _forLater = [];
     private UniqueKillSwitch? _killSwitch;
+    // Cancels a connect still under way when the actor stops.
+    private readonly CancellationTokenSource _stopped = new();
     private bool _connected;
     private bool _reported;
     private string? _closeReason;
@@ -107,9 +116,9 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         });
         Receive<TcpUp>(up =>
         {
-            _connected = true;
-            _owner.Tell(new Connected(Self, new Outbound(_channel.Writer, _settings.MaxMessageSize), up.Connection.RemoteAddress, up.Connection.LocalAddress));
-            ToHandOver(InboundHandOver.Start.Instance);
+            // Closed or aborted while connecting: the connection is not wanted any more.
+            if (_closeReason is not null) { up.Socket.Dispose(); Gone(_closeReason); }
+            else Run(up.Socket);
         });
         Receive<InboundHandOver.Completed>(_ => Gone(_closeReason ?? "closed by the peer"));
         Receive<InboundHandOver.Failed>(f => Gone(_closeReason ?? f.Cause.Message));
@@ -124,39 +133,56 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        var source = ChannelSource.FromReader(_channel.Reader)
-            .BatchWeighted(_settings.WriteBatchBytes, b => b.Length, b => new WriteBatch(b), (batch, b) => batch.Add(b))
-            .Select(batch => batch.ToByteString());
-        var sink = Sink.FromGraph(new InboundHandOver(Self, _owner));
-        var frames = new DiameterFrameStage(_settings.MaxMessageSize, _dictionary);
-        var self = Self;
         switch (_target)
         {
             case Outgoing o:
-                var tcp = Context.System.TcpStream().OutgoingConnection(o.Remote, null, null, halfClose: false,
-                    connectionTimeout: _settings.ConnectTimeout, idleTimeout: null);
-                var (connected, killSwitch) = source
-                    .ViaMaterialized(tcp, Keep.Right)
-                    .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Both)
-                    .Via(frames)
-                    .To(sink)
-                    .Run(_materializer);
-                _killSwitch = killSwitch;
-                connected.PipeTo(self, success: c => new TcpUp(c), failure: ex => new StreamFailed(ex));
+                Connect(o.Remote).PipeTo(Self, success: socket => new TcpUp(socket), failure: ex => new StreamFailed(ex));
                 break;
             case Incoming i:
-                _killSwitch = source
-                    .Via(i.Connection.Flow)
-                    .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
-                    .Via(frames)
-                    .To(sink)
-                    .Run(_materializer);
-                _connected = true;
-                _owner.Tell(new Connected(Self, new Outbound(_channel.Writer, _settings.MaxMessageSize), i.Connection.RemoteAddress, i.Connection.LocalAddress));
-                // Only now may the read side hand messages over: the owner must hear of the connection first.
-                ToHandOver(InboundHandOver.Start.Instance);
+                Run(i.Socket);
                 break;
         }
+    }
+
+    private async Task<Socket> Connect(IPEndPoint remote)
+    {
+        var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopped.Token);
+        timeout.CancelAfter(_settings.ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(remote, timeout.Token);
+            return socket;
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"connecting to {remote} timed out after {_settings.ConnectTimeout.TotalSeconds:0.#} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private void Run(Socket socket)
+    {
+        // Diameter messages are small and the writer batches them itself: Nagle's delay would only add latency.
+        socket.NoDelay = true;
+        var remote = socket.RemoteEndPoint!;
+        var local = socket.LocalEndPoint!;
+        _killSwitch = ChannelSource.FromReader(_channel.Reader)
+            .Select(b => b.Memory)
+            .Via(new SocketStage(socket, _settings.WriteBatchBytes))
+            .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
+            .Via(new DiameterFrameStage(_settings.MaxMessageSize, _dictionary))
+            .To(Sink.FromGraph(new InboundHandOver(Self, _owner)))
+            .Run(_materializer);
+        _connected = true;
+        _owner.Tell(new Connected(Self, new Outbound(_channel.Writer, _settings.MaxMessageSize), remote, local));
+        // Only now may the read side hand messages over: the owner must hear of the connection first.
+        ToHandOver(InboundHandOver.Start.Instance);
     }
 
     private void Gone(string reason)
@@ -173,6 +199,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        _stopped.Cancel();
         _channel.Writer.TryComplete();
         _killSwitch?.Shutdown();
         if (!_reported)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
 using Akka.Actor;
-using Akka.IO;
 using AkkaDiameter.Protocol;
 
 namespace AkkaDiameter.Transport;
@@ -103,15 +102,15 @@ public readonly record struct OutboundBytes(byte[] Chunk, int Offset, int Length
     /// <summary>The bytes.</summary>
     public ReadOnlySpan<byte> Span => Chunk.AsSpan(Offset, Length);
 
-    /// <summary>The bytes as a ByteString over the same memory (no copy).</summary>
-    public ByteString ToByteString() => ByteString.FromBytes(Chunk, Offset, Length);
+    /// <summary>The bytes as memory over the chunk (no copy).</summary>
+    public ReadOnlyMemory<byte> Memory => Chunk.AsMemory(Offset, Length);
 }
 
 /// <summary>
-/// The write side of a connection: a bounded queue in front of the batching TCP writer. Messages are encoded one
+/// The write side of a connection: a bounded queue in front of the gathering TCP writer. Messages are encoded one
 /// after another into a chunk of <see cref="ChunkSize"/> bytes, so consecutive messages lie side by side and the
-/// writer sends a batch of them from the chunk itself (<see cref="WriteBatch"/>): no array per message and no copy
-/// into a batch buffer, which were a tenth of the node's allocations under load.
+/// writer sends those queued together from the chunk itself, as one range (<c>SocketStage</c>): no array per
+/// message and no copy into a batch buffer, which were a tenth of the node's allocations under load.
 /// </summary>
 public sealed class Outbound(ChannelWriter<OutboundBytes> writer, int maxMessageSize)
 {

@@ -1,8 +1,8 @@
 using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
-using Akka.Streams.Dsl;
 using AkkaDiameter.Protocol.Dictionary;
 using AkkaDiameter.Settings;
 
@@ -11,7 +11,7 @@ namespace AkkaDiameter.Transport;
 /// <summary>
 /// Accepts TCP connections on one address (RFC 6733 §2.1). Each accepted connection gets a
 /// <see cref="ConnectionActor"/> owned by the peer table, which reads the CER and hands the connection to the
-/// peer's <c>PeerActor</c> (R-Conn-CER).
+/// peer's <c>PeerActor</c> (R-Conn-CER). One accept is outstanding at a time; its result comes back as a message.
 /// </summary>
 internal sealed class ListenerActor : ReceiveActor
 {
@@ -20,10 +20,8 @@ internal sealed class ListenerActor : ReceiveActor
     /// <summary>Told to the parent when binding failed.</summary>
     public sealed record BindFailed(ListenSettings Listen, string Reason);
 
-    private sealed class Init { public static readonly Init Instance = new(); }
-    private sealed class Ack { public static readonly Ack Instance = new(); }
-    private sealed class Completed { public static readonly Completed Instance = new(); }
-    private sealed record Failed(Exception Cause);
+    private sealed record Accepted(Socket Socket);
+    private sealed record AcceptFailed(Exception Cause);
 
     private readonly ListenSettings _listen;
     private readonly IActorRef _peerTable;
@@ -31,7 +29,7 @@ internal sealed class ListenerActor : ReceiveActor
     private readonly DiameterDictionary _dictionary;
     private readonly IMaterializer _materializer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private Tcp.ServerBinding? _binding;
+    private Socket? _listener;
     private int _accepted;
 
     public static Props Props(ListenSettings listen, IActorRef peerTable, DiameterSettings settings, DiameterDictionary dictionary, IMaterializer materializer) =>
@@ -45,47 +43,55 @@ internal sealed class ListenerActor : ReceiveActor
         _dictionary = dictionary;
         _materializer = materializer;
 
-        Receive<Tcp.ServerBinding>(b =>
+        Receive<Accepted>(a =>
         {
-            _binding = b;
-            var endpoint = (IPEndPoint)b.LocalAddress;
-            _log.Info("Listening for Diameter peers on {0}", endpoint);
-            Context.Parent.Tell(new Bound(endpoint));
-        });
-        Receive<Status.Failure>(f =>
-        {
-            _log.Error("Cannot listen on {0}:{1}: {2}", _listen.Address, _listen.Port, f.Cause.Message);
-            Context.Parent.Tell(new BindFailed(_listen, f.Cause.Message));
-            Context.Stop(Self);
-        });
-        Receive<Init>(_ => Sender.Tell(Ack.Instance));
-        Receive<Tcp.IncomingConnection>(c =>
-        {
-            Context.ActorOf(ConnectionActor.Props(new ConnectionActor.Incoming(c), _peerTable, _settings, _dictionary, _materializer),
+            Context.ActorOf(ConnectionActor.Props(new ConnectionActor.Incoming(a.Socket), _peerTable, _settings, _dictionary, _materializer),
                 $"r-conn-{++_accepted}");
-            Sender.Tell(Ack.Instance);
+            Accept();
         });
-        Receive<Completed>(_ => Context.Stop(Self));
-        Receive<Failed>(f =>
+        Receive<AcceptFailed>(f =>
         {
-            // Before the binding exists, a failed stream is a failed bind (the address is taken or not local).
-            if (_binding is null) Self.Forward(new Status.Failure(f.Cause.InnerException ?? f.Cause));
-            else
+            // A connection reset before it was accepted, or out of descriptors for a moment: the listener carries on.
+            // Once the listening socket itself is gone (closed under us), accepting again fails at once: stop then.
+            if (f.Cause is ObjectDisposedException || f.Cause is SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Shutdown })
             {
-                _log.Error("Listener on {0} failed: {1}", _binding?.LocalAddress, f.Cause.Message);
+                _log.Error("Listener on {0} failed: {1}", _listener?.LocalEndPoint, f.Cause.Message);
                 Context.Stop(Self);
+                return;
             }
+            _log.Warning("Accepting a connection on {0} failed: {1}", _listener?.LocalEndPoint, f.Cause.Message);
+            Accept();
         });
     }
 
     protected override void PreStart()
     {
-        Context.System.TcpStream()
-            .Bind(_listen.Address.ToString(), _listen.Port, backlog: 128, options: null, halfClose: false, idleTimeout: null)
-            .ToMaterialized(Sink.ActorRefWithAck<Tcp.IncomingConnection>(Self, Init.Instance, Ack.Instance, Completed.Instance, ex => new Failed(ex)), Keep.Left)
-            .Run(_materializer)
-            .PipeTo(Self);
+        var endpoint = new IPEndPoint(_listen.Address, _listen.Port);
+        var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // As most servers do: a restarted node can listen again while its old connections linger in TIME_WAIT.
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Bind(endpoint);
+            listener.Listen(128);
+        }
+        catch (SocketException ex)
+        {
+            listener.Dispose();
+            _log.Error("Cannot listen on {0}:{1}: {2}", _listen.Address, _listen.Port, ex.Message);
+            Context.Parent.Tell(new BindFailed(_listen, ex.Message));
+            Context.Stop(Self);
+            return;
+        }
+        _listener = listener;
+        var bound = (IPEndPoint)listener.LocalEndPoint!;
+        _log.Info("Listening for Diameter peers on {0}", bound);
+        Context.Parent.Tell(new Bound(bound));
+        Accept();
     }
 
-    protected override void PostStop() => _binding?.Unbind();
+    private void Accept() =>
+        _listener!.AcceptAsync().PipeTo(Self, success: s => new Accepted(s), failure: ex => new AcceptFailed(ex));
+
+    protected override void PostStop() => _listener?.Dispose();
 }
