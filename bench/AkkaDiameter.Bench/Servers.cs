@@ -172,7 +172,9 @@ internal static class Servers
 
     private static async Task<IAsyncDisposable> NodeAsync(int port, string? extra)
     {
-        var config = ConfigurationFactory.ParseString(NodeConfig(port, extra)).WithFallback(DiameterSettings.SystemDefaults);
+        // BENCH_AKKA: HOCON for the node's actor system (a dispatcher to try, say) ahead of everything else.
+        var config = ConfigurationFactory.ParseString(Environment.GetEnvironmentVariable("BENCH_AKKA") ?? "")
+            .WithFallback(ConfigurationFactory.ParseString(NodeConfig(port, extra))).WithFallback(DiameterSettings.SystemDefaults);
         var system = ActorSystem.Create("node", config);
         var handlers = new DiameterHandlers();
         foreach (var c in new[] { "ULR", "AIR", "NOR", "PUR" }) handlers.Add<UlaHandler>(c);

@@ -192,4 +192,40 @@ public class SocketStageTests : TestKit
         var failed = owner.ExpectMsg<ConnectionEvents.ConnectFailed>();
         Assert.Contains("refused", failed.Reason, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task A_listener_hands_each_accepted_socket_to_a_connection_and_once_stopped_frees_its_port_without_dead_letters()
+    {
+        var deadLetters = CreateTestProbe();
+        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(Akka.Event.DeadLetter));
+        var parent = CreateTestProbe();
+        var peerTable = CreateTestProbe();
+        var listener = parent.ChildActorOf(ListenerActor.Props(new AkkaDiameter.Settings.ListenSettings(IPAddress.Loopback, 0), peerTable.Ref,
+            NodeSettings(Hss, null, ""), DiameterDictionary.Default, Sys.Materializer()));
+        var bound = parent.ExpectMsg<ListenerActor.Bound>();
+        Assert.NotEqual(0, bound.Endpoint.Port);
+
+        // The accepted connection's events go to the peer table, naming both ends.
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(bound.Endpoint);
+        var connected = peerTable.ExpectMsg<ConnectionEvents.Connected>();
+        Assert.Equal(client.LocalEndPoint, connected.Remote);
+        Assert.Equal(bound.Endpoint, connected.Local);
+
+        Watch(listener);
+        Sys.Stop(listener);
+        ExpectTerminated(listener);
+        // Its connections stop with it (a node's listener stops only with the node).
+        peerTable.ExpectMsg<ConnectionEvents.Disconnected>();
+        // Stopped, the accept under way ends quietly, and the port takes no more connections.
+        var refused = await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            using var late = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await late.ConnectAsync(bound.Endpoint);
+        });
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        // (The connection stopped at once may leave its own, as any stopped actor does: not the listener's business.)
+        var letters = deadLetters.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => (Akka.Event.DeadLetter)m);
+        Assert.DoesNotContain(letters, d => d.Message.GetType().DeclaringType == typeof(ListenerActor));
+    }
 }

@@ -136,7 +136,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         switch (_target)
         {
             case Outgoing o:
-                Connect(o.Remote).PipeTo(Self, success: socket => new TcpUp(socket), failure: ex => new StreamFailed(ex));
+                Connect(o.Remote).PipeSocketTo(Self, _stopped.Token, success: socket => new TcpUp(socket), failure: ex => new StreamFailed(ex));
                 break;
             case Incoming i:
                 Run(i.Socket);

@@ -13,7 +13,7 @@ namespace AkkaDiameter.Transport;
 /// <see cref="ConnectionActor"/> owned by the peer table, which reads the CER and hands the connection to the
 /// peer's <c>PeerActor</c> (R-Conn-CER). One accept is outstanding at a time; its result comes back as a message.
 /// </summary>
-internal sealed class ListenerActor : ReceiveActor
+internal sealed class ListenerActor : ReceiveActor, IWithTimers
 {
     /// <summary>Told to the parent when the socket is bound (the port is the real one when 0 was configured).</summary>
     public sealed record Bound(IPEndPoint Endpoint);
@@ -22,6 +22,9 @@ internal sealed class ListenerActor : ReceiveActor
 
     private sealed record Accepted(Socket Socket);
     private sealed record AcceptFailed(Exception Cause);
+    private sealed class RetryAccept { public static readonly RetryAccept Instance = new(); }
+
+    private static readonly TimeSpan AcceptRetry = TimeSpan.FromMilliseconds(100);
 
     private readonly ListenSettings _listen;
     private readonly IActorRef _peerTable;
@@ -30,7 +33,11 @@ internal sealed class ListenerActor : ReceiveActor
     private readonly IMaterializer _materializer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Socket? _listener;
+    // Cancels the accept under way when the actor stops.
+    private readonly CancellationTokenSource _stopped = new();
     private int _accepted;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(ListenSettings listen, IActorRef peerTable, DiameterSettings settings, DiameterDictionary dictionary, IMaterializer materializer) =>
         Akka.Actor.Props.Create(() => new ListenerActor(listen, peerTable, settings, dictionary, materializer));
@@ -59,9 +66,11 @@ internal sealed class ListenerActor : ReceiveActor
                 Context.Stop(Self);
                 return;
             }
-            _log.Warning("Accepting a connection on {0} failed: {1}", _listener?.LocalEndPoint, f.Cause.Message);
-            Accept();
+            // Not at once: out of descriptors, an immediate retry would fail again in a tight loop.
+            _log.Warning("Accepting a connection on {0} failed: {1}; accepting again in {2} ms", _listener?.LocalEndPoint, f.Cause.Message, AcceptRetry.TotalMilliseconds);
+            Timers.StartSingleTimer(RetryAccept.Instance, RetryAccept.Instance, AcceptRetry);
         });
+        Receive<RetryAccept>(_ => Accept());
     }
 
     protected override void PreStart()
@@ -91,7 +100,11 @@ internal sealed class ListenerActor : ReceiveActor
     }
 
     private void Accept() =>
-        _listener!.AcceptAsync().PipeTo(Self, success: s => new Accepted(s), failure: ex => new AcceptFailed(ex));
+        _listener!.AcceptAsync(_stopped.Token).AsTask().PipeSocketTo(Self, _stopped.Token, success: s => new Accepted(s), failure: ex => new AcceptFailed(ex));
 
-    protected override void PostStop() => _listener?.Dispose();
+    protected override void PostStop()
+    {
+        _stopped.Cancel();
+        _listener?.Dispose();
+    }
 }
