@@ -1,7 +1,7 @@
 // The end-to-end load figures in one go (README "Performance"): each server in its own process, the load generator
 // (src/AkkaDiameter.Load) in this one, every ratio against a baseline measured in the same run.
 //
-//   bench/run                   the whole suite (about 4 minutes)
+//   bench/run                   the whole suite (about 7 minutes)
 //   bench/run --seconds 5       shorter runs
 //   dotnet bench/.../AkkaDiameter.Bench.dll serve node 3868     one server, for akka-diameter load by hand
 using System.Diagnostics;
@@ -70,6 +70,8 @@ LoadOptions Load(int port, LoadScenario scenario, int peers = 8, int outstanding
 Console.WriteLine($"akka-diameter bench: {Environment.ProcessorCount} cores, {seconds} s per run, load --peers 8 --outstanding 64 unless said");
 var echo = await Measure("Akka.Streams TCP echo of the ULR frames", "echo", null, p => Load(p, LoadScenario.Ulr));
 var node = await Measure("node, trivial ULA handler", "node", null, p => Load(p, LoadScenario.Ulr));
+// Plain .NET sockets, no Akka, answering each read in one write: what any .NET transport could reach.
+var socketEcho = await Measure(".NET socket echo of the ULR frames", "socket-echo", null, p => Load(p, LoadScenario.Ulr));
 // freeDiameter with the same trivial handler (bench/freediameter/s6a_ula.c, which bench/run builds when it can).
 var fdx = Path.GetFullPath("bench/freediameter/bin/s6a_ula.fdx");
 LoadResult? freeDiameter = null;
@@ -86,6 +88,8 @@ var half = node.RatePerSecond / 2;
 var open = await Measure($"node, open loop at {half:0}/s (half the max)", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
 // The same arrival rate against the echo: what the generator, the kernel and Akka.Streams alone add to the tail.
 var openEcho = await Measure($"echo, open loop at {half:0}/s", "echo", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
+// Plain .NET sockets, no Akka, answering each read in one write: the floor of any .NET transport at that rate.
+var openSocketEcho = await Measure($".NET socket echo, open loop at {half:0}/s", "socket-echo", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
 // Half as much again: where the tail stands when the 2 cores are not both busy.
 var quarter = node.RatePerSecond / 4;
 var openQuarter = await Measure($"node, open loop at {quarter:0}/s (a quarter)", "node", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096));
@@ -104,11 +108,12 @@ var idleDefault = await IdlePeers(1000, TimeSpan.FromSeconds(Math.Max(30, second
 
 Console.WriteLine();
 Console.WriteLine($"node / echo              {node.RatePerSecond / echo.RatePerSecond,6:0.00}   (target >= 0.70)");
+Console.WriteLine($"node / .NET socket echo  {node.RatePerSecond / socketEcho.RatePerSecond,6:0.00}   (no target: no Akka, no Diameter work)");
 Console.WriteLine($"HSS ULR answers/s        {hssUlr.RatePerSecond,8:0}   (target >= 30000)");
 Console.WriteLine($"HSS ULR, moving UEs      {hssMoves.RatePerSecond,8:0}   (no target: every ULR a registration change and a CLR)");
 Console.WriteLine($"HSS AIR answers/s        {hssAir.RatePerSecond,8:0}   (target >= 15000)");
-Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms; the echo at the same rate: {openEcho.PercentileMs(99):0.000} ms" +
-    (openCEcho is { } c ? $", the C echo: {c.PercentileMs(99):0.000} ms)" : ")"));
+Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms; at the same rate the echo: {openEcho.PercentileMs(99):0.000} ms" +
+    $", the .NET socket echo: {openSocketEcho.PercentileMs(99):0.000} ms" + (openCEcho is { } c ? $", the C echo: {c.PercentileMs(99):0.000} ms)" : ")"));
 Console.WriteLine($"p99 at a quarter         {openQuarter.PercentileMs(99),8:0.000} ms (the echo at the same rate: {openQuarterEcho.PercentileMs(99):0.000} ms)");
 Console.WriteLine(freeDiameter is { } fd
     ? $"node / freeDiameter      {node.RatePerSecond / fd.RatePerSecond,6:0.00}   (freeDiameter 1.2.1 measured in this run; target >= 5)"

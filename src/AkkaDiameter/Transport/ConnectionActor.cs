@@ -168,10 +168,21 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void Run(Socket socket)
     {
-        // Diameter messages are small and the writer batches them itself: Nagle's delay would only add latency.
-        socket.NoDelay = true;
-        var remote = socket.RemoteEndPoint!;
-        var local = socket.LocalEndPoint!;
+        EndPoint remote, local;
+        try
+        {
+            // Diameter messages are small and the writer gathers them itself: Nagle's delay would only add latency.
+            socket.NoDelay = true;
+            remote = socket.RemoteEndPoint!;
+            local = socket.LocalEndPoint!;
+        }
+        catch (SocketException ex)
+        {
+            // Reset between the accept (or connect) and now.
+            socket.Dispose();
+            Gone(ex.Message);
+            return;
+        }
         _killSwitch = ChannelSource.FromReader(_channel.Reader)
             .Select(b => b.Memory)
             .Via(new SocketStage(socket, _settings.WriteBatchBytes))
