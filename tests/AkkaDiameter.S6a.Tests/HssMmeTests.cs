@@ -173,6 +173,34 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
     }
 
     [Fact]
+    public async Task A_CLR_a_move_caused_is_logged_at_Debug_and_one_provisioning_caused_at_Info()
+    {
+        var infos = CreateTestProbe();
+        Sys.EventStream.Subscribe(infos.Ref, typeof(Akka.Event.Info));
+        var hss = await Hss();
+        var mme1 = await Mme("mme1.epc.mnc001.mcc001.3gppnetwork.org");
+        var mme2 = await Mme("mme2.epc.mnc001.mcc001.3gppnetwork.org");
+        const string moving = "001010000000003", withdrawn = "001010000000001";
+        await mme1.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(moving), AskTimeout);
+        await mme1.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(withdrawn), AskTimeout);
+        await mme2.Actor.Ask<List<MmeProtocol.ProcedureResult>>(new MmeProtocol.Attach(moving), AskTimeout);
+        await AwaitAssertAsync(async () =>
+            Assert.IsType<MmeProtocol.NoUe>(await mme1.Actor.Ask<object>(new MmeProtocol.GetUe(moving), AskTimeout)), TimeSpan.FromSeconds(10));
+
+        hss.Provision(Provisioned(hss, withdrawn) with { EpsSubscription = false });
+        // The notifier logs a round's outcomes before it starts the next, so the move's CLR, answered before the
+        // withdrawal was queued, is logged before the withdrawal's: at Info it would be among these.
+        var seen = new List<string>();
+        infos.FishForMessage(m =>
+        {
+            var text = ((Akka.Event.Info)m).Message?.ToString() ?? "";
+            seen.Add(text);
+            return text.StartsWith($"CLR {withdrawn} to mme1", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(seen, t => t.StartsWith($"CLR {moving}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Purge_and_notify_are_answered_and_a_purge_from_a_non_serving_MME_leaves_the_registration()
     {
         var hss = await Hss();

@@ -65,6 +65,11 @@ public sealed class HssNotifier : ReceiveActor, IWithTimers
         SendDueAsync(node).PipeTo(Self, failure: e => new BatchDone([], false, e));
     }
 
+    /// <summary>A CLR sent because the UE registered at another MME or SGSN (TS 29.272 §5.2.1.1.2).</summary>
+    internal static bool IsRoutine(PendingNotification n) =>
+        n.Kind == NotificationKind.CancelLocation && n.Detail.CancellationType is CancellationType.MmeUpdateProcedure
+            or CancellationType.SgsnUpdateProcedure or CancellationType.InitialAttachProcedure or CancellationType.UpdateProcedureIwf;
+
     private void OnBatchDone(BatchDone done)
     {
         _busy = false;
@@ -72,7 +77,13 @@ public sealed class HssNotifier : ReceiveActor, IWithTimers
         foreach (var o in done.Outcomes)
         {
             var what = $"{o.Notification.Kind.Abbreviation()} {o.Notification.Imsi} to {o.Target}".Replace("  ", " ");
-            if (o.Answer is { IsSuccess: true }) _log.Info("{0}: {1}", what, o.Answer.Result);
+            if (o.Answer is { IsSuccess: true })
+            {
+                // A CLR a move caused is routine (one per ULR from another MME when UEs move): Debug, as the move itself.
+                // What provisioning caused (withdrawal, IDR, DSR, reset) is an operator's action: Info.
+                if (IsRoutine(o.Notification)) _log.Debug("{0}: {1}", what, o.Answer.Result);
+                else _log.Info("{0}: {1}", what, o.Answer.Result);
+            }
             else if (o.Answer is not null) _log.Warning("{0}: {1}{2}", what, o.Answer.Result, o.Final ? "" : $" (attempt {o.Attempts}, will retry)");
             else if (o.Final) _log.Error("{0}: dropped after {1} attempts: {2}; the MME gets the subscription at its next ULR", what, o.Attempts, o.Failure);
             else if (o.Failure is not null) _log.Warning("{0}: {1} (attempt {2}, will retry)", what, o.Failure, o.Attempts);
