@@ -33,9 +33,9 @@ public class SocketStageTests : TestKit
 
     /// <summary>The stage over <paramref name="socket"/>, written from a channel and read into a pull-based queue that
     /// asks for one read at a time.</summary>
-    private (Channel<ReadOnlyMemory<byte>> Writes, ISinkQueue<ByteString> Reads, UniqueKillSwitch Switch) Run(Socket socket)
+    private (Channel<OutboundBytes> Writes, ISinkQueue<ByteString> Reads, UniqueKillSwitch Switch) Run(Socket socket)
     {
-        var writes = Channel.CreateUnbounded<ReadOnlyMemory<byte>>();
+        var writes = Channel.CreateUnbounded<OutboundBytes>();
         var (killSwitch, reads) = ChannelSource.FromReader(writes.Reader)
             .Via(new SocketStage(socket, WriteBatchBytes))
             .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
@@ -81,7 +81,7 @@ public class SocketStageTests : TestKit
         // wait for the socket (the asynchronous send) while the peer reads nothing.
         const int Count = 2_000, Size = 16 * 1024;
         var all = Enumerable.Range(0, Count).Select(i => Pattern(Size, i)).ToArray();
-        foreach (var w in all) Assert.True(writes.Writer.TryWrite(w));
+        foreach (var w in all) Assert.True(writes.Writer.TryWrite(new OutboundBytes(w, 0, w.Length)));
         // Some are taken until the socket is full; then the stage waits for it, and the rest wait in the queue (it
         // gathers no more than write-batch-bytes meanwhile).
         AwaitCondition(() => peer.Available > 0);
@@ -107,9 +107,9 @@ public class SocketStageTests : TestKit
         // Ranges of one array side by side (as Outbound encodes them) and ranges of others, interleaved.
         var chunk = Pattern(4000, 1);
         var other = Pattern(300, 2);
-        ReadOnlyMemory<byte>[] parts = [chunk.AsMemory(0, 100), chunk.AsMemory(100, 900), other, chunk.AsMemory(1000, 3000), other.AsMemory(10, 20)];
+        OutboundBytes[] parts = [new(chunk, 0, 100), new(chunk, 100, 900), new(other, 0, 300), new(chunk, 1000, 3000), new(other, 10, 20)];
         foreach (var p in parts) Assert.True(writes.Writer.TryWrite(p));
-        var expected = parts.SelectMany(p => p.ToArray()).ToArray();
+        var expected = parts.SelectMany(p => p.Span.ToArray()).ToArray();
         Assert.Equal(expected, await ReadExactly(peer, expected.Length));
         killSwitch.Shutdown();
     }
@@ -138,7 +138,7 @@ public class SocketStageTests : TestKit
         using var _ = peer;
         var (writes, reads, _) = Run(ours);
         var data = Pattern(200_000, 4);
-        Assert.True(writes.Writer.TryWrite(data));
+        Assert.True(writes.Writer.TryWrite(new OutboundBytes(data, 0, data.Length)));
         writes.Writer.Complete();
         Assert.Equal(data, await ReadExactly(peer, data.Length));
         Assert.Equal(0, await peer.ReceiveAsync(new byte[1], SocketFlags.None));   // our FIN (RFC 6733 §5.4: close after DPA)

@@ -184,7 +184,6 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
             return;
         }
         _killSwitch = ChannelSource.FromReader(_channel.Reader)
-            .Select(b => b.Memory)
             .Via(new SocketStage(socket, _settings.WriteBatchBytes))
             .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
             .Via(new DiameterFrameStage(_settings.MaxMessageSize, _dictionary))

@@ -101,9 +101,6 @@ public readonly record struct OutboundBytes(byte[] Chunk, int Offset, int Length
 {
     /// <summary>The bytes.</summary>
     public ReadOnlySpan<byte> Span => Chunk.AsSpan(Offset, Length);
-
-    /// <summary>The bytes as memory over the chunk (no copy).</summary>
-    public ReadOnlyMemory<byte> Memory => Chunk.AsMemory(Offset, Length);
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -7,7 +6,8 @@ using Akka.Streams.Stage;
 namespace AkkaDiameter.Transport;
 
 /// <summary>
-/// A connected TCP socket as an Akka.Streams flow: bytes pushed in are written to the socket, bytes read come out.
+/// A connected TCP socket as an Akka.Streams flow: messages pushed in (ranges of <see cref="Outbound"/>'s chunks) are
+/// written to the socket, bytes read come out.
 /// It does what Akka.IO's TCP stream does for a connection, without Akka.IO's connection actor in between: the stage
 /// reads and writes the socket itself, non-blocking, from its own actor. A read or a write that the socket can take at
 /// once (nearly all of them under load) costs no hand-off between threads; only waiting does, for the socket to
@@ -19,7 +19,7 @@ namespace AkkaDiameter.Transport;
 /// and the write side is shut down (a FIN, RFC 6733 §5.4's transport close after DPA), and the stage completes when
 /// the peer closes its side too. When the output is cancelled or the stage fails the socket is closed at once.</para>
 /// </summary>
-internal sealed class SocketStage : GraphStage<FlowShape<ReadOnlyMemory<byte>, ByteString>>
+internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteString>>
 {
     /// <summary>The most one read takes: what a connection reads ahead of its framing.</summary>
     public const int ReadSize = 64 * 1024;
@@ -35,15 +35,15 @@ internal sealed class SocketStage : GraphStage<FlowShape<ReadOnlyMemory<byte>, B
     {
         _socket = socket;
         _maxWriteBytes = maxWriteBytes;
-        Shape = new FlowShape<ReadOnlyMemory<byte>, ByteString>(In, Out);
+        Shape = new FlowShape<OutboundBytes, ByteString>(In, Out);
     }
 
     /// <summary>Bytes to write.</summary>
-    public Inlet<ReadOnlyMemory<byte>> In { get; } = new("Socket.in");
+    public Inlet<OutboundBytes> In { get; } = new("Socket.in");
     /// <summary>Bytes read.</summary>
     public Outlet<ByteString> Out { get; } = new("Socket.out");
     /// <inheritdoc/>
-    public override FlowShape<ReadOnlyMemory<byte>, ByteString> Shape { get; }
+    public override FlowShape<OutboundBytes, ByteString> Shape { get; }
 
     /// <inheritdoc/>
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
@@ -136,9 +136,9 @@ internal sealed class SocketStage : GraphStage<FlowShape<ReadOnlyMemory<byte>, B
         // stream's upstream, so every message queued meanwhile goes out in the same socket write. Sent one by one, the
         // answers to one read cost a system call each (with the receiver's wake-up on loopback): a third of the
         // node's closed-loop throughput.
-        private void Gather(ReadOnlyMemory<byte> bytes)
+        private void Gather(OutboundBytes bytes)
         {
-            if (!MemoryMarshal.TryGetArray(bytes, out var segment)) segment = bytes.ToArray();
+            var segment = new ArraySegment<byte>(bytes.Chunk, bytes.Offset, bytes.Length);
             var last = _gathered.Count - 1;
             // Messages encoded side by side in one chunk (Outbound) go out as one range.
             if (last >= 0 && _gathered[last].Array == segment.Array && _gathered[last].Offset + _gathered[last].Count == segment.Offset)
