@@ -13,12 +13,14 @@ using AkkaDiameter.Load;
 
 if (args is ["serve", var kind, var portText, .. var rest])
 {
+    using var sampler = Environment.GetEnvironmentVariable("BENCH_ALLOC") == "1" ? new AllocationSampler() : null;
     await using var server = await Servers.StartAsync(kind, int.Parse(portText), rest.FirstOrDefault());
     Console.WriteLine("ready");
     // Stops when the driver closes stdin (or on Ctrl-C).
     await Console.In.ReadToEndAsync();
     // For whoever reads the server's stderr: what the run cost in garbage.
     Console.Error.WriteLine($"gc: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() / (1 << 20)} MiB, paused {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms");
+    sampler?.Print(Console.Error);
     return 0;
 }
 

@@ -94,6 +94,11 @@ public sealed record PeerStatus(string OriginHost, string Realm, PeerState State
     public int InboundRequests { get; init; }
     /// <summary>Requests from the peer refused by the overload bounds since the node started.</summary>
     public long RefusedOverload { get; init; }
+    /// <summary>True while the connection is not read because <c>pause-reading-at</c> of the peer's requests are in
+    /// process; its further messages wait in TCP.</summary>
+    public bool ReadingPaused { get; init; }
+    /// <summary>How often reading from the peer was paused since the node started.</summary>
+    public long ReadPauses { get; init; }
 
     /// <summary>The RFC name of <see cref="State"/> (<c>I-Open</c>).</summary>
     public string StateName => State.RfcName();

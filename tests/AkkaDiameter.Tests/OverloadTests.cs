@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.TestKit.Xunit2;
 using AkkaDiameter.Applications;
+using AkkaDiameter.Peers;
 using AkkaDiameter.Protocol;
 using AkkaDiameter.Protocol.Dictionary;
 using AkkaDiameter.Protocol.Wire;
@@ -82,10 +83,86 @@ public sealed class OverloadTests() : TestKit("akka.loglevel = WARNING")
         await hss.StopAsync();
     }
 
+    /// <summary>Tells the test actor of every request and holds it, as <see cref="HoldingHandler"/> does.</summary>
+    private sealed class ReportingHandler : DiameterRequestHandler
+    {
+        public static Akka.Actor.IActorRef Probe = Akka.Actor.ActorRefs.Nobody;
+
+        protected override void Handle(IncomingRequest r) => Probe.Tell(r, Self);
+    }
+
+    /// <summary>The HSS keeps the tests' Tw of 400 ms and is paused for longer than 2·Tw: its watchdog must not take the
+    /// pause for the MME's silence (it was not reading). The MME has Tw 6 s and a request-timeout of 10 s, as in
+    /// production: none of its requests is answered during the pause, and a peer's watchdog would fail over after
+    /// Tw of that (RFC 3539), which a 400 ms Tw would reach here.</summary>
+    [Fact]
+    public async Task With_pause_reading_at_requests_in_process_the_connection_is_not_read_until_half_are_answered()
+    {
+        ReportingHandler.Probe = TestActor;
+        var port = FreePort();
+        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, port, Peer(Mme, 1, connect: false), "pause-reading-at = 4"),
+            DiameterDictionary.Default, "hss", new DiameterHandlers().Add<ReportingHandler>("ULR"));
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, port, connect: true), "watchdog-interval = 6s\nrequest-timeout = 10s"),
+            DiameterDictionary.Default, "mme");
+        await mme.WaitUntilOpenAsync(Hss, TimeSpan.FromSeconds(10));
+
+        // Four in process: the HSS stops reading from the MME.
+        var answers = Enumerable.Range(0, 4).Select(i => mme.SendAsync(Hss, Ulr($"00101000000000{i}"))).ToList();
+        var held = Enumerable.Range(0, 4).Select(_ => ExpectMsg<IncomingRequest>()).ToList();
+        await AwaitAssertAsync(async () => Assert.True((await hss.GetPeerStatusAsync(Mme)).ReadingPaused));
+
+        // Three more wait in TCP: not refused, not handed to the handler.
+        answers.AddRange(Enumerable.Range(4, 3).Select(i => mme.SendAsync(Hss, Ulr($"00101000000000{i}"))));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(1000));
+        var paused = await hss.GetPeerStatusAsync(Mme);
+        Assert.Equal((4, 0L, 1L), (paused.InboundRequests, paused.RefusedOverload, paused.ReadPauses));
+        Assert.Equal((PeerState.ROpen, WatchdogState.Okay), (paused.State, paused.Watchdog));
+        Assert.All(answers, a => Assert.False(a.IsCompleted));
+
+        // One answer is not enough (4 -> 3); the second brings it to half and reading resumes: the three arrive.
+        void Answer(IncomingRequest r) => r.Reply(r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED"));
+        Answer(held[0]);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Answer(held[1]);
+        held.AddRange(Enumerable.Range(0, 3).Select(_ => ExpectMsg<IncomingRequest>()));
+        foreach (var r in held.Skip(2)) Answer(r);
+
+        // Every request answered 2001, in the order sent; nothing was refused.
+        var results = await Task.WhenAll(answers);
+        Assert.All(results, m => Assert.Equal(ResultCodes.Success, m.ResultCode));
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => $"00101000000000{i}"), held.Select(r => r.Request.GetString("User-Name")));
+        var after = await hss.GetPeerStatusAsync(Mme);
+        Assert.Equal((0, 0L, false), (after.InboundRequests, after.RefusedOverload, after.ReadingPaused));
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
+    [Fact]
+    public async Task With_pause_reading_at_0_the_connection_is_read_whatever_is_in_process()
+    {
+        ReportingHandler.Probe = TestActor;
+        var port = FreePort();
+        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, port, Peer(Mme, 1, connect: false), "pause-reading-at = 0"),
+            DiameterDictionary.Default, "hss", new DiameterHandlers().Add<ReportingHandler>("ULR"));
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, port, connect: true)), DiameterDictionary.Default, "mme");
+        await mme.WaitUntilOpenAsync(Hss, TimeSpan.FromSeconds(10));
+        var answers = Enumerable.Range(0, 200).Select(i => mme.SendAsync(Hss, Ulr($"001010000{i:000000}"))).ToList();
+        var held = Enumerable.Range(0, 200).Select(_ => ExpectMsg<IncomingRequest>()).ToList();
+        var status = await hss.GetPeerStatusAsync(Mme);
+        Assert.Equal((200, false, 0L), (status.InboundRequests, status.ReadingPaused, status.ReadPauses));
+        foreach (var r in held) r.Reply(r.CreateAnswer().Add("Auth-Session-State", "NO_STATE_MAINTAINED"));
+        Assert.All(await Task.WhenAll(answers), m => Assert.Equal(ResultCodes.Success, m.ResultCode));
+        await mme.StopAsync();
+        await hss.StopAsync();
+    }
+
     [Fact]
     public void The_policy_is_checked_at_start()
     {
         var e = Assert.Throws<DiameterConfigurationException>(() => NodeSettings(Hss, null, Peer(Mme, 1, connect: false), "overload-policy = drop"));
         Assert.Contains("akka.diameter.overload-policy: 'drop' is not too-busy or unable-to-comply", e.Message);
+        Assert.Equal(128, NodeSettings(Hss, null, Peer(Mme, 1, connect: false)).PauseReadingAt);
+        var negative = Assert.Throws<DiameterConfigurationException>(() => NodeSettings(Hss, null, Peer(Mme, 1, connect: false), "pause-reading-at = -1"));
+        Assert.Contains("akka.diameter.pause-reading-at", negative.Message);
     }
 }

@@ -67,6 +67,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private readonly HandlerDirectory? _handlerDirectory;
     private long _refusedOverload;
     private long _overloadLoggedAt = long.MinValue / 2;
+    private bool _readingPaused;   // the open connection was told window 0 (see PauseReadingIfBusy)
+    private long _readPauses;
     private readonly PeerSettings? _configured;
     private readonly string _peerHost;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -278,7 +280,11 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     //                  Rcv-CEA        Process-CEA
     private void Open()
     {
-        Receive<Received>(r => r.Connection.Equals(_open?.Actor), r => { try { OnOpenMessageSafely(r.Message); } finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); } });
+        Receive<Received>(r => r.Connection.Equals(_open?.Actor), r =>
+        {
+            try { OnOpenMessageSafely(r.Message); }
+            finally { r.Connection.Tell(ConnectionCommands.Ack.Instance); PauseReadingIfBusy(); }
+        });
         Receive<ReceivedBatch>(b => b.Connection.Equals(_open?.Actor), OnReceivedBatch);
         Receive<PeerCommands.SendRequest>(s => SendRequest(s.Request, Sender, null));
         Receive<RouteRequest>(r => SendRequest(r.Request, Sender, r.Correlation));
@@ -288,6 +294,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             if (s.ReplyTo is not null) _disconnectWaiters.Add(s.ReplyTo);
             SndDpr(s.Cause);
             To(PeerState.Closing, $"Stop ({s.Cause})");
+            ResumeReading();   // the DPA must be read, whatever is in process
         });
         Receive<PeerCommands.Disconnect>(d => Self.Forward(new Stop(d.Cause, Sender)));
         Receive<Disconnected>(d => d.Connection.Equals(_open?.Actor), d => ToClosed($"Peer-Disc: {d.Reason}"));
@@ -534,7 +541,40 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             _gathering = false;
             _gathered.SendAll();
             b.Acknowledge();
+            PauseReadingIfBusy();
         }
+    }
+
+    /// <summary>
+    /// Flow control on the connection: once <c>pause-reading-at</c> of the peer's requests are in process, the stream
+    /// hands this actor nothing more (window 0) until they are down to half of it. A burst then waits in TCP — the
+    /// peer's send buffer and ours, where it costs the node nothing — instead of in mailboxes and in the handler's
+    /// queue, where every garbage collection walks it: measured, a node at capacity whose backlog sat in memory fell
+    /// behind for good, and one that left it in TCP caught up. Nothing is refused; a peer whose requests are answered
+    /// slowly is read slowly. Off (0) leaves max-pending-requests-per-peer and its refusals as the only bound.
+    /// </summary>
+    private void PauseReadingIfBusy()
+    {
+        if (_readingPaused || _settings.PauseReadingAt == 0 || _inbound.Count < _settings.PauseReadingAt
+            || _state == PeerState.Closing || _open is null) return;
+        _readingPaused = true;
+        _readPauses++;
+        _open.Actor.Tell(new ConnectionCommands.Pipeline(0));
+        if (_log.IsDebugEnabled) _log.Debug("Reading from {0} paused: {1} of its requests in process", _peerHost, _inbound.Count);
+    }
+
+    // Half the bound, so that a busy peer is not paused and resumed at every answer (each a message to the stream).
+    private void ResumeReadingIfRoom()
+    {
+        if (_readingPaused && _inbound.Count <= _settings.PauseReadingAt / 2) ResumeReading();
+    }
+
+    private void ResumeReading()
+    {
+        if (!_readingPaused) return;
+        _readingPaused = false;
+        _lastReceived = Environment.TickCount64;   // Tw starts again from here (see OnWatchdogTimer)
+        _open?.Actor.Tell(new ConnectionCommands.Pipeline(PipelineWindow));
     }
 
     private void OnOpenMessage(DiameterMessage m)
@@ -669,7 +709,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
 
     private void OnHandlerAnswer(DiameterMessage answer)
     {
-        if (_inbound.Remove(answer.HopByHopId, out var entry)) _load.Release();
+        if (_inbound.Remove(answer.HopByHopId, out var entry)) { _load.Release(); ResumeReadingIfRoom(); }
         if (entry.Request is null || entry.Request.EndToEndId != answer.EndToEndId)
         {
             _log.Warning("Dropped {0} for {1}: no request from it waits for hop-by-hop 0x{2:X8} (answered at its deadline, or the connection is gone)",
@@ -759,6 +799,15 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         // Tw after the last message re-arms for the rest of Tw.
         var sinceLast = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastReceived);
         var tw = _settings.WatchdogInterval - _settings.WatchdogJitter;
+        if (_readingPaused)
+        {
+            // Reading is paused because the peer sent more than is in process here: its silence is ours, not its own,
+            // and a DWA would wait behind its requests. The pause ends when they are answered or expire at
+            // request-timeout; the watchdog goes on from there.
+            _watchdogGeneration++;
+            Timers.StartSingleTimer(WatchdogTimerKey, new WatchdogTick(_watchdogGeneration), tw);
+            return;
+        }
         if (_watchdog.State == WatchdogState.Okay && !_watchdog.Pending && sinceLast < tw)
         {
             _watchdogGeneration++;
@@ -853,6 +902,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         FailPending($"connection to {_peerHost} closed: {reason}");
         _load.Release(_inbound.Count);
         _inbound.Clear();   // the peer that asked is gone; late handler answers are dropped
+        _readingPaused = false;   // the next connection starts with the full window
         To(PeerState.Closed, reason);
         foreach (var w in _disconnectWaiters) w.Tell(new PeerCommands.Disconnected(_peerHost));
         _disconnectWaiters.Clear();
@@ -884,6 +934,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             {
                 _inbound.Remove(hopByHop);
                 _load.Release();
+                ResumeReadingIfRoom();
                 if (_open is not null)
                     Write(_open, LocalError(entry.Request, ResultCodes.UnableToComply,
                         $"no answer from the {entry.Request.CommandName} handler within {_settings.RequestTimeout.TotalSeconds:0.###} s"));
@@ -943,6 +994,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     {
         InboundRequests = _inbound.Count,
         RefusedOverload = _refusedOverload,
+        ReadingPaused = _readingPaused,
+        ReadPauses = _readPauses,
     };
 
     /// <summary>The peer table and the router hear every change directly from the peer, before anyone who asks the

@@ -127,6 +127,9 @@ public sealed record DiameterSettings
     public int MaxPendingRequests { get; init; } = 10_000;
     /// <summary>The same bound per peer.</summary>
     public int MaxPendingRequestsPerPeer { get; init; } = 5_000;
+    /// <summary>With this many of a peer's requests in process its connection is not read until they are down to half
+    /// (TCP flow control instead of queueing in memory); 0 = never paused.</summary>
+    public int PauseReadingAt { get; init; } = 128;
     /// <summary>The Result-Code refused requests get: 3004 (too-busy) or 5012 (unable-to-comply).</summary>
     public uint OverloadResultCode { get; init; } = 3004;
     /// <summary>Session actors also for NO_STATE_MAINTAINED requests (off: they go straight to their handler).</summary>
@@ -249,6 +252,7 @@ public sealed record DiameterSettings
             StatelessSessionActors = Bool(c, "stateless-session-actors", $"{P}.stateless-session-actors"),
             MaxPendingRequests = (int)Size(c, "max-pending-requests", $"{P}.max-pending-requests", 1, 10_000_000),
             MaxPendingRequestsPerPeer = (int)Size(c, "max-pending-requests-per-peer", $"{P}.max-pending-requests-per-peer", 1, 10_000_000),
+            PauseReadingAt = (int)Size(c, "pause-reading-at", $"{P}.pause-reading-at", 0, 10_000_000),
             OverloadResultCode = c.GetString("overload-policy") switch
             {
                 "too-busy" => 3004u,

@@ -72,7 +72,9 @@ public static class ConnectionCommands
     /// so that no message reaches an owner that is handing the connection over). An open peer pipelines: messages
     /// that arrived together come as one <see cref="ConnectionEvents.ReceivedBatch"/>, so its mailbox holds one
     /// hand-over per TCP read instead of one per message, and the stream does not wait for a round trip per message.
-    /// Still bounded: past the window the connection waits, and TCP pushes back.</summary>
+    /// Still bounded: past the window the connection waits, and TCP pushes back. A window of 0 pauses reading: nothing
+    /// more is handed over until a window is given again, what was read ahead stays queued (at most
+    /// <c>InboundHandOver.MaxQueuedBytes</c>), and the peer's further messages wait in TCP.</summary>
     public sealed record Pipeline(int Window);
 
     /// <summary>Close after the queued writes are sent.</summary>

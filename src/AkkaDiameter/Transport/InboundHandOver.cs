@@ -78,7 +78,7 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
             {
                 case Start: _window = Math.Max(_window, 1); break;
                 case ConnectionCommands.Ack a: _unacked = Math.Max(0, _unacked - a.Count); break;
-                case ConnectionCommands.Pipeline p: _window = Math.Max(1, p.Window); break;
+                case ConnectionCommands.Pipeline p: _window = Math.Max(0, p.Window); break;   // 0: paused
                 case ConnectionCommands.SetOwner s: _owner = s.Owner; break;
                 default: return;
             }
