@@ -1,4 +1,3 @@
-using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.TestKit.Xunit2;
@@ -24,7 +23,7 @@ public class FrameStageTests : TestKit
     }
 
     private async Task<List<InboundFrame>> Run(IEnumerable<byte[]> chunks, int max = 1 << 20) =>
-        [.. await Source.From(chunks.Select(c => ByteString.FromBytes(c)))
+        [.. await Source.From(chunks.Select(c => (ReadOnlyMemory<byte>)c))
             .Via(new DiameterFrameStage(max, DiameterDictionary.Default))
             .SelectMany(read => read.Frames)
             .RunWith(Sink.Seq<InboundFrame>(), _materializer)];
@@ -43,6 +42,35 @@ public class FrameStageTests : TestKit
         var cut = all.Length / 2 + 3;
         var frames = await Run([all[..cut], all[cut..]]);
         Assert.Equal([1u, 2u, 3u], frames.Cast<InboundMessage>().Select(f => f.Message.HopByHopId));
+    }
+
+    // The array a decoded message's bytes lie in: its Origin-Host's payload is a slice of it.
+    private static byte[] ArrayOf(InboundFrame frame) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(((InboundMessage)frame).Message.Find(264)!.GetBytes(), out var segment)
+            ? segment.Array! : throw new InvalidOperationException("not array-backed");
+
+    [Fact]
+    public async Task A_small_read_is_cut_where_it_lies_and_never_written_while_a_large_one_is_copied_per_message()
+    {
+        // A read of up to 4 KiB starting at a message boundary: its messages are slices of the read's array. Its
+        // partial tail goes to the stage's own buffer, where the next read is appended: the read is never written.
+        byte[] all = [.. Dwr(1), .. Dwr(2), .. Dwr(3)];
+        var cut = all.Length / 2 + 3;
+        byte[] first = all[..cut], second = all[cut..];
+        var before = first.ToArray();
+        var frames = await Run([first, second]);
+        Assert.Equal([1u, 2u, 3u], frames.Cast<InboundMessage>().Select(f => f.Message.HopByHopId));
+        Assert.Same(first, ArrayOf(frames[0]));
+        Assert.NotSame(first, ArrayOf(frames[1]));   // the message across the two reads is a copy
+        Assert.Equal(before, first);
+
+        // Over 4 KiB: each message gets an array of its own, so a kept message does not keep the read alive.
+        var many = Enumerable.Range(1, 100).SelectMany(i => Dwr((uint)i)).ToArray();
+        Assert.True(many.Length > 4096);
+        var large = await Run([many]);
+        Assert.Equal(100, large.Count);
+        Assert.All(large, f => Assert.NotSame(many, ArrayOf(f)));
+        Assert.Equal(Dwr(7).Length, ArrayOf(large[6]).Length);
     }
 
     [Theory]

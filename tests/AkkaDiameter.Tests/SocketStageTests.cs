@@ -31,15 +31,14 @@ public class SocketStageTests : TestKit
         return (ours, await listener.AcceptAsync());
     }
 
-    /// <summary>The stage over <paramref name="socket"/>, written from a channel and read into a pull-based queue that
+    /// <summary>The stage over <paramref name="socket"/>, written from a send queue (a channel) and read into a pull-based queue that
     /// asks for one read at a time.</summary>
-    private (Channel<OutboundBytes> Writes, ISinkQueue<ByteString> Reads, UniqueKillSwitch Switch) Run(Socket socket)
+    private (Channel<OutboundBytes> Writes, ISinkQueue<ReadOnlyMemory<byte>> Reads, UniqueKillSwitch Switch) Run(Socket socket)
     {
         var writes = Channel.CreateUnbounded<OutboundBytes>();
-        var (killSwitch, reads) = ChannelSource.FromReader(writes.Reader)
-            .Via(new SocketStage(socket, WriteBatchBytes))
-            .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
-            .ToMaterialized(Sink.Queue<ByteString>().WithAttributes(Attributes.CreateInputBuffer(1, 1)), Keep.Both)
+        var (killSwitch, reads) = Source.FromGraph(new SocketStage(socket, writes.Reader, WriteBatchBytes))
+            .ViaMaterialized(KillSwitches.Single<ReadOnlyMemory<byte>>(), Keep.Right)
+            .ToMaterialized(Sink.Queue<ReadOnlyMemory<byte>>().WithAttributes(Attributes.CreateInputBuffer(1, 1)), Keep.Both)
             .Run(Sys.Materializer());
         return (writes, reads, killSwitch);
     }
@@ -59,7 +58,7 @@ public class SocketStageTests : TestKit
         return buffer;
     }
 
-    private static async Task<byte[]> ReadAll(ISinkQueue<ByteString> reads, int length)
+    private static async Task<byte[]> ReadAll(ISinkQueue<ReadOnlyMemory<byte>> reads, int length)
     {
         var got = new List<byte>();
         while (got.Count < length)
@@ -83,7 +82,7 @@ public class SocketStageTests : TestKit
         var all = Enumerable.Range(0, Count).Select(i => Pattern(Size, i)).ToArray();
         foreach (var w in all) Assert.True(writes.Writer.TryWrite(new OutboundBytes(w, 0, w.Length)));
         // Some are taken until the socket is full; then the stage waits for it, and the rest wait in the queue (it
-        // gathers no more than write-batch-bytes meanwhile).
+        // takes no more meanwhile: at most one write-batch-bytes gather is in the send).
         AwaitCondition(() => peer.Available > 0);
         int before;
         do

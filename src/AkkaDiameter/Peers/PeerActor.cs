@@ -137,6 +137,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     // ULRs gave 32 too few: measured +8-25 % answers/s from 32 to 128). It bounds messages, not requests in progress;
     // those are max-pending-requests.
     private const int PipelineWindow = 128;
+    private static readonly ConnectionCommands.Pipeline OpenWindow = new(PipelineWindow);
+    private static readonly ConnectionCommands.Pipeline NoWindow = new(0);
 
     private static TimeSpan SweepInterval(TimeSpan timeout) =>
         TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 10, 10, 1000));
@@ -485,7 +487,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     {
         _open = conn;
         // Open: this actor owns the connection until it closes, so it may take several messages at a time.
-        conn.Actor.Tell(new ConnectionCommands.Pipeline(PipelineWindow));
+        conn.Actor.Tell(OpenWindow);
         _reconnectAttempt = 0;
         _lastReceived = Environment.TickCount64;
         // The watchdog comes up first, so that the status published with the open state already says whether the
@@ -528,8 +530,10 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         _gathering = true;
         try
         {
-            foreach (var m in b.Messages)
+            var messages = b.Messages;
+            for (var i = 0; i < messages.Count; i++)   // not foreach: an IReadOnlyList's enumerator is an object
             {
+                var m = messages[i];
                 if (!b.Connection.Equals(_open?.Actor)) break;
                 if (_state == PeerState.Closing) OnClosingMessage(m);
                 else if (_state.IsOpen()) OnOpenMessageSafely(m);
@@ -559,7 +563,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             || _state == PeerState.Closing || _open is null) return;
         _readingPaused = true;
         _readPauses++;
-        _open.Actor.Tell(new ConnectionCommands.Pipeline(0));
+        _open.Actor.Tell(NoWindow);
         if (_log.IsDebugEnabled) _log.Debug("Reading from {0} paused: {1} of its requests in process", _peerHost, _inbound.Count);
     }
 
@@ -574,7 +578,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         if (!_readingPaused) return;
         _readingPaused = false;
         _lastReceived = Environment.TickCount64;   // Tw starts again from here (see OnWatchdogTimer)
-        _open?.Actor.Tell(new ConnectionCommands.Pipeline(PipelineWindow));
+        _open?.Actor.Tell(OpenWindow);
     }
 
     private void OnOpenMessage(DiameterMessage m)

@@ -1,4 +1,4 @@
-using Akka.IO;
+using System.Runtime.InteropServices;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using AkkaDiameter.Protocol;
@@ -42,7 +42,7 @@ public sealed record InboundError(DiameterError Error, bool Fatal) : InboundFram
 /// hostile length never makes the stage wait for or hold more than the maximum. After a fatal error the stage
 /// discards input and stays open, so that the owner can answer before it closes the connection.
 /// </summary>
-public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, InboundFrames>>
+public sealed class DiameterFrameStage : GraphStage<FlowShape<ReadOnlyMemory<byte>, InboundFrames>>
 {
     private readonly int _maxMessageSize;
     private readonly DiameterDictionary _dictionary;
@@ -52,15 +52,15 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
     {
         _maxMessageSize = maxMessageSize;
         _dictionary = dictionary;
-        Shape = new FlowShape<ByteString, InboundFrames>(In, Out);
+        Shape = new FlowShape<ReadOnlyMemory<byte>, InboundFrames>(In, Out);
     }
 
-    /// <summary>Bytes in.</summary>
-    public Inlet<ByteString> In { get; } = new("DiameterFrame.in");
+    /// <summary>Bytes in, as read: a chunk is never written again once pushed (the stage may keep slices of it).</summary>
+    public Inlet<ReadOnlyMemory<byte>> In { get; } = new("DiameterFrame.in");
     /// <summary>Frames out, those of one read together.</summary>
     public Outlet<InboundFrames> Out { get; } = new("DiameterFrame.out");
     /// <inheritdoc/>
-    public override FlowShape<ByteString, InboundFrames> Shape { get; }
+    public override FlowShape<ReadOnlyMemory<byte>, InboundFrames> Shape { get; }
 
     /// <inheritdoc/>
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
@@ -68,11 +68,18 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly DiameterFrameStage _stage;
-        // Received bytes not yet cut: _pending[_start.._end]. Reads are appended here and messages copied out of it,
-        // one array each (the decoded message keeps its bytes); ByteString.Concat and two Slices per message cost
-        // more than the copy (a segment array and a ByteString each).
+        // Received bytes not yet cut: _pending[_start.._end]. Reads are appended to our own buffer and messages copied
+        // out of it, one array each (the decoded message keeps its bytes); ByteString.Concat and two Slices per message
+        // cost more than the copy (a segment array and a ByteString each).
         private const int KeptBufferBytes = 16 * 1024;
+        // A read of at most this many bytes that starts at a message boundary (nothing pending) is cut where it lies:
+        // its messages are slices of the read's own array, not copies. A message kept long (a handler may keep one)
+        // then keeps at most this much alive. Open loop, a read carries a few requests (about 1.3 KB at 340k/s): one
+        // array and one copy per request fewer. Larger reads, under heavy load, are copied per message as before.
+        private const int SliceReadBytes = 4 * 1024;
+        private byte[] _own = [];
         private byte[] _pending = [];
+        private bool _sliced;   // _pending is a read's array (see SliceReadBytes); never written
         private int _start, _end;
         private bool _failed;
 
@@ -89,23 +96,34 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
         {
             var chunk = Grab(_stage.In);
             if (_failed) { Pull(_stage.In); return; }   // after a fatal error: read and discard until the close
-            Append(chunk);
+            if (Buffered == 0 && chunk.Length <= SliceReadBytes && MemoryMarshal.TryGetArray(chunk, out var read))
+                (_pending, _start, _end, _sliced) = (read.Array!, read.Offset, read.Offset + read.Count, true);
+            else Append(chunk);
             Deliver();
         }
 
-        private void Append(ByteString chunk)
+        private void Append(ReadOnlyMemory<byte> chunk)
         {
-            if (_pending.Length - _end < chunk.Count)
+            if (_sliced)
+            {
+                // The rest of a sliced read is a partial message: it moves to our own buffer, to be appended to.
+                var rest = Buffered;
+                if (_own.Length < rest + chunk.Length) _own = new byte[Math.Max(rest + chunk.Length, 4096)];
+                Bytes.CopyTo(_own);
+                (_pending, _start, _end, _sliced) = (_own, 0, rest, false);
+            }
+            if (_pending.Length - _end < chunk.Length)
             {
                 // Move what is left to the front, and grow only when that is not room enough. A partial message is
                 // at most max-message-size (checked before it is waited for), so this stays bounded.
-                var need = Buffered + chunk.Count;
+                var need = Buffered + chunk.Length;
                 var moved = need <= _pending.Length ? _pending : new byte[Math.Max(need, Math.Max(4096, _pending.Length * 2))];
                 Bytes.CopyTo(moved);
                 (_pending, _end, _start) = (moved, Buffered, 0);
+                _own = moved;
             }
-            var into = _pending.AsSpan(_end);
-            _end += chunk.CopyTo(ref into);
+            chunk.Span.CopyTo(_pending.AsSpan(_end));
+            _end += chunk.Length;
         }
 
         public override void OnPull() => Deliver();
@@ -158,17 +176,17 @@ public sealed class DiameterFrameStage : GraphStage<FlowShape<ByteString, Inboun
                     : $"Message Length {length} is not a multiple of 4";
                 frame = new InboundError(new DiameterError(ResultCodes.InvalidMessageLength, why) { Header = header }, Fatal: true);
                 _failed = true;
-                (_pending, _start, _end) = ([], 0, 0);
+                (_own, _pending, _start, _end, _sliced) = ([], [], 0, 0, false);
                 return true;
             }
             if (bytes.Length < length) return false;
-            var message = bytes[..length].ToArray();
+            ReadOnlyMemory<byte> message = _sliced ? _pending.AsMemory(_start, length) : bytes[..length].ToArray();
             _start += length;
             if (_start == _end)
             {
-                // All cut: an idle connection keeps no more than a small buffer.
-                (_start, _end) = (0, 0);
-                if (_pending.Length > KeptBufferBytes) _pending = [];
+                // All cut: back to our own buffer, and an idle connection keeps no more than a small one.
+                if (_own.Length > KeptBufferBytes) _own = [];
+                (_pending, _start, _end, _sliced) = (_own, 0, 0, false);
             }
             frame = DiameterMessage.TryDecode(message, _stage._dictionary, out var decoded, out var error)
                 ? new InboundMessage(decoded!) { Size = length }

@@ -1,13 +1,13 @@
 using System.Net.Sockets;
-using Akka.IO;
+using System.Threading.Channels;
 using Akka.Streams;
 using Akka.Streams.Stage;
 
 namespace AkkaDiameter.Transport;
 
 /// <summary>
-/// A connected TCP socket as an Akka.Streams flow: messages pushed in (ranges of <see cref="Outbound"/>'s chunks) are
-/// written to the socket, bytes read come out.
+/// A connected TCP socket as an Akka.Streams source: the messages queued in the connection's send queue (ranges of
+/// <see cref="Outbound"/>'s chunks) are written to the socket, and the bytes read come out.
 /// It does what Akka.IO's TCP stream does for a connection, without Akka.IO's connection actor in between: the stage
 /// reads and writes the socket itself, non-blocking, from its own actor. A read or a write that the socket can take at
 /// once (nearly all of them under load) costs no hand-off between threads; only waiting does, for the socket to
@@ -15,35 +15,39 @@ namespace AkkaDiameter.Transport;
 /// <para>Open loop at 270k requests/s on loopback, an echo of the same frames behind Akka.IO's stream against plain
 /// .NET sockets had p99 1.9-2.9 ms against 0.85-1.0 ms: Akka.IO's connection actor is one hand-off each way, and a
 /// write is acknowledged with another.</para>
-/// <para>Closing follows Akka.IO's with <c>halfClose: false</c>: when the input completes, the queued writes are sent
+/// <para>The stage takes the send queue itself, rather than through a channel source in front of it: what the owner
+/// queued while the stage was busy is taken in one go and sent in one gathering write, with one wake-up of the
+/// stage's actor per batch of writes instead of one per message and another to flush them.</para>
+/// <para>Closing follows Akka.IO's with <c>halfClose: false</c>: when the send queue completes, what it held is sent
 /// and the write side is shut down (a FIN, RFC 6733 §5.4's transport close after DPA), and the stage completes when
 /// the peer closes its side too. When the output is cancelled or the stage fails the socket is closed at once.</para>
 /// </summary>
-internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteString>>
+internal sealed class SocketStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
 {
     /// <summary>The most one read takes: what a connection reads ahead of its framing.</summary>
     public const int ReadSize = 64 * 1024;
 
     private readonly Socket _socket;
+    private readonly ChannelReader<OutboundBytes> _writes;
     private readonly int _maxWriteBytes;
 
     /// <summary>Makes the stage over a connected socket, which it owns from now on (it closes it when it stops).</summary>
     /// <param name="socket">The socket.</param>
-    /// <param name="maxWriteBytes">How many bytes a write gathers at most before the stage stops taking more until
-    /// they are sent (<c>write-batch-bytes</c>).</param>
-    public SocketStage(Socket socket, int maxWriteBytes)
+    /// <param name="writes">The send queue: what to write, in order. Completing it closes the write side once what it
+    /// held is sent; completing it with an exception fails the stage.</param>
+    /// <param name="maxWriteBytes">How many bytes one write gathers at most (<c>write-batch-bytes</c>).</param>
+    public SocketStage(Socket socket, ChannelReader<OutboundBytes> writes, int maxWriteBytes)
     {
         _socket = socket;
+        _writes = writes;
         _maxWriteBytes = maxWriteBytes;
-        Shape = new FlowShape<OutboundBytes, ByteString>(In, Out);
+        Shape = new SourceShape<ReadOnlyMemory<byte>>(Out);
     }
 
-    /// <summary>Bytes to write.</summary>
-    public Inlet<OutboundBytes> In { get; } = new("Socket.in");
-    /// <summary>Bytes read.</summary>
-    public Outlet<ByteString> Out { get; } = new("Socket.out");
+    /// <summary>Bytes read: each read in an array of its own, never written again.</summary>
+    public Outlet<ReadOnlyMemory<byte>> Out { get; } = new("Socket.out");
     /// <inheritdoc/>
-    public override FlowShape<OutboundBytes, ByteString> Shape { get; }
+    public override SourceShape<ReadOnlyMemory<byte>> Shape { get; }
 
     /// <inheritdoc/>
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
@@ -58,17 +62,20 @@ internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteStri
         private readonly Socket _socket;
         private readonly Action<int> _onReadable;
         private readonly Action<int> _onWritten;
+        private readonly Action<bool> _onWritesQueued;
         private readonly Action<Exception> _onError;
         private readonly Action _readableContinuation;
         private readonly Action _writtenContinuation;
+        private readonly Action _writesContinuation;
         private ValueTask<int> _waitingRead;
-        private readonly Action _onFlush;
         private ValueTask<int> _pendingWrite;
-        private List<ArraySegment<byte>> _gathered = [];   // written to the stage, not yet to the socket
+        private ValueTask<bool> _waitingWrites;
+        private List<ArraySegment<byte>> _gathered = [];   // taken from the send queue, not yet sent
         private int _gatheredBytes;
         private List<ArraySegment<byte>> _sending = [];    // what an asynchronous send is sending
-        private bool _flushQueued;
         private bool _readWaiting;
+        private bool _writesWaiting;   // waiting for the send queue to have something (or to complete)
+        private bool _writesDone;      // the send queue completed and is empty
         private bool _writeSideShut;
 
         public Logic(SocketStage stage) : base(stage.Shape)
@@ -77,22 +84,21 @@ internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteStri
             _socket = stage._socket;
             _onReadable = GetAsyncCallback<int>(_ => { _readWaiting = false; if (IsAvailable(_stage.Out)) Read(); });
             _onWritten = GetAsyncCallback<int>(OnWriteCompleted);
-            _onFlush = GetAsyncCallback(Flush);
+            _onWritesQueued = GetAsyncCallback<bool>(OnWritesQueued);
             _onError = GetAsyncCallback<Exception>(Fail);
             _readableContinuation = () => Complete(ref _waitingRead, _onReadable);
             _writtenContinuation = () => Complete(ref _pendingWrite, _onWritten);
+            _writesContinuation = () => Complete(ref _waitingWrites, _onWritesQueued);
 
-            SetHandler(stage.In, onPush: () => Gather(Grab(_stage.In)), onUpstreamFinish: () =>
-            {
-                if (_gathered.Count == 0 && _sending.Count == 0) ShutWriteSide();   // else the flush does it
-            }, onUpstreamFailure: FailStage);
             SetHandler(stage.Out, onPull: () => { if (!_readWaiting) Read(); }, onDownstreamFinish: _ => CompleteStage());
         }
 
-        // The socket's continuations run on a pool thread; they only take the result and hand it to the stage's actor.
-        private void Complete(ref ValueTask<int> operation, Action<int> then)
+        // The continuations run on whichever thread completed the operation (a pool thread for the socket's, the
+        // owner's for the send queue's, which has synchronous continuations); they only take the result and hand it to
+        // the stage's actor.
+        private void Complete<T>(ref ValueTask<T> operation, Action<T> then)
         {
-            int result;
+            T result;
             try { result = operation.GetAwaiter().GetResult(); }
             catch (Exception ex) { _onError(ex); return; }
             then(result);
@@ -103,7 +109,7 @@ internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteStri
             // Reads and writes that the socket cannot do at once return WouldBlock instead of waiting; waiting is
             // done asynchronously.
             _socket.Blocking = false;
-            Pull(_stage.In);
+            TakeWrites();
         }
 
         private void Read()
@@ -113,7 +119,7 @@ internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteStri
             switch (error)
             {
                 case SocketError.Success when n > 0:
-                    Push(_stage.Out, ByteString.FromBytes(buffer.AsSpan(0, n).ToArray()));
+                    Push(_stage.Out, (ReadOnlyMemory<byte>)buffer.AsSpan(0, n).ToArray());
                     break;
                 case SocketError.Success:
                     // The peer closed its side (R-Peer-Disc for the owner): the connection is over.
@@ -132,10 +138,35 @@ internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteStri
             }
         }
 
-        // A write is gathered, not sent at once: the flush runs after what is already in the actor's mailbox and the
-        // stream's upstream, so every message queued meanwhile goes out in the same socket write. Sent one by one, the
-        // answers to one read cost a system call each (with the receiver's wake-up on loopback): a third of the
-        // node's closed-loop throughput.
+        // Takes what the owner queued, up to write-batch-bytes, and sends it in one gathering write; with nothing queued,
+        // waits for the queue. Everything queued while the stage was busy (a handler's answers to one read, as a rule)
+        // goes out in the same system call: sent one by one, the answers to one read cost a call each (with the
+        // receiver's wake-up on loopback), a third of the node's closed-loop throughput.
+        private void TakeWrites()
+        {
+            if (_writesWaiting || _writesDone || _sending.Count > 0) return;
+            while (_gatheredBytes < _stage._maxWriteBytes && _stage._writes.TryRead(out var bytes)) Gather(bytes);
+            if (_gathered.Count > 0) Send();
+            else WaitForWrites();
+        }
+
+        private void WaitForWrites()
+        {
+            _writesWaiting = true;
+            _waitingWrites = _stage._writes.WaitToReadAsync();
+            if (_waitingWrites.IsCompleted) _writesContinuation();
+            else _waitingWrites.GetAwaiter().UnsafeOnCompleted(_writesContinuation);
+        }
+
+        private void OnWritesQueued(bool more)
+        {
+            _writesWaiting = false;
+            if (more) { TakeWrites(); return; }
+            // The queue completed and all it held is sent: the close's FIN.
+            _writesDone = true;
+            ShutWriteSide();
+        }
+
         private void Gather(OutboundBytes bytes)
         {
             var segment = new ArraySegment<byte>(bytes.Chunk, bytes.Offset, bytes.Length);
@@ -145,26 +176,18 @@ internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteStri
                 _gathered[last] = new ArraySegment<byte>(segment.Array!, _gathered[last].Offset, _gathered[last].Count + segment.Count);
             else _gathered.Add(segment);
             _gatheredBytes += segment.Count;
-            if (!_flushQueued && _sending.Count == 0)
-            {
-                _flushQueued = true;
-                _onFlush();
-            }
-            if (_gatheredBytes < _stage._maxWriteBytes) Pull(_stage.In);
         }
 
-        private void Flush()
+        private void Send()
         {
-            _flushQueued = false;
-            if (_sending.Count > 0) return;   // the running send flushes again when it is done
-            if (_gathered.Count == 0) { AfterFlush(); return; }
             var sent = _socket.Send(_gathered, SocketFlags.None, out var error);
             if (error is not (SocketError.Success or SocketError.WouldBlock)) { Fail(new SocketException((int)error)); return; }
             (_gathered, _sending) = (_sending, _gathered);
             _gatheredBytes = 0;
-            if (Drop(_sending, sent)) { AfterFlush(); return; }
-            // The socket's send buffer is full (the peer reads slowly): send the rest asynchronously, gathering what
-            // comes meanwhile up to the bound, past which the stream, and so the owner's send queue, waits.
+            // All sent: wait for the next writes (a wait completes at once, through the actor, if some are queued).
+            if (Drop(_sending, sent)) { WaitForWrites(); return; }
+            // The socket's send buffer is full (the peer reads slowly): send the rest asynchronously. Meanwhile nothing
+            // more is taken, so the send queue fills, and past send-queue-size the owner is refused (3002).
             _pendingWrite = new ValueTask<int>(_socket.SendAsync(_sending, SocketFlags.None));
             if (_pendingWrite.IsCompleted) _writtenContinuation();
             else _pendingWrite.GetAwaiter().UnsafeOnCompleted(_writtenContinuation);
@@ -179,7 +202,7 @@ internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteStri
                 _pendingWrite.GetAwaiter().UnsafeOnCompleted(_writtenContinuation);
                 return;
             }
-            Flush();
+            TakeWrites();
         }
 
         // Takes the first sent bytes off the segments; true when nothing is left.
@@ -190,12 +213,6 @@ internal sealed class SocketStage : GraphStage<FlowShape<OutboundBytes, ByteStri
             segments.RemoveRange(0, whole);
             if (segments.Count > 0 && sent > 0) segments[0] = segments[0][sent..];
             return segments.Count == 0;
-        }
-
-        private void AfterFlush()
-        {
-            if (IsClosed(_stage.In)) ShutWriteSide();
-            else if (!HasBeenPulled(_stage.In)) Pull(_stage.In);
         }
 
         private void ShutWriteSide()
