@@ -6,23 +6,48 @@ namespace AkkaDiameter.Bench;
 /// <summary>
 /// What the server allocates, by type: the runtime's GCAllocationTick event, raised about every 100 KB allocated, names
 /// the type whose allocation crossed the mark, so the counts are a sample proportional to the bytes of each type.
-/// On with <c>BENCH_ALLOC=1</c> for <c>serve</c>; printed on stderr when the server stops.
+/// On with <c>BENCH_ALLOC=1</c> for <c>serve</c>; printed on stderr when the server stops. With it, each collection's
+/// pause (runtime suspended to resumed), the part of it spent suspending threads, and what gen0 promoted.
 /// </summary>
 internal sealed class AllocationSampler : EventListener
 {
-    private const int GcAllocationTick = 10;
+    private const int GcAllocationTick = 10, GcHeapStats = 4, GcRestartEnd = 3, GcSuspendEnd = 8, GcSuspendBegin = 9, GcStart = 1;
     private readonly ConcurrentDictionary<string, long> _bytes = new();
     private long _samples;
+    private readonly object _gate = new();
+    private DateTime _suspendBegin, _suspendEnd;
+    private int _depth;
+    private readonly List<(int Depth, double PauseMs, double SuspendMs)> _pauses = [];
+    private readonly List<long> _promotedFromGen0 = [];
 
     protected override void OnEventSourceCreated(EventSource source)
     {
-        // Keyword GC (0x1) at Verbose carries the allocation ticks.
+        // Keyword GC (0x1) at Verbose carries the allocation ticks, and at Informational the collections' events.
         if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x1);
     }
 
+    private object? Payload(EventWrittenEventArgs e, string name) =>
+        e.PayloadNames!.IndexOf(name) is var i and >= 0 ? e.Payload![i] : null;
+
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
-        if (e.EventId != GcAllocationTick || e.PayloadNames is null) return;
+        if (e.PayloadNames is null) return;
+        lock (_gate)
+        {
+            switch (e.EventId)
+            {
+                case GcSuspendBegin: _suspendBegin = e.TimeStamp; return;
+                case GcSuspendEnd: _suspendEnd = e.TimeStamp; return;
+                case GcStart: _depth = Convert.ToInt32(Payload(e, "Depth")); return;
+                case GcRestartEnd:
+                    if (_suspendBegin != default)
+                        _pauses.Add((_depth, (e.TimeStamp - _suspendBegin).TotalMilliseconds, (_suspendEnd - _suspendBegin).TotalMilliseconds));
+                    _suspendBegin = default;
+                    return;
+                case GcHeapStats: _promotedFromGen0.Add(Convert.ToInt64(Payload(e, "TotalPromotedSize0"))); return;
+            }
+        }
+        if (e.EventId != GcAllocationTick) return;
         var type = e.PayloadNames.IndexOf("TypeName") is var t and >= 0 ? e.Payload![t] as string ?? "?" : "?";
         var amount = e.PayloadNames.IndexOf("AllocationAmount64") is var a and >= 0 ? Convert.ToInt64(e.Payload![a]) : 100_000;
         _bytes.AddOrUpdate(type, amount, (_, n) => n + amount);
@@ -36,5 +61,15 @@ internal sealed class AllocationSampler : EventListener
         to.WriteLine($"alloc: {_samples} samples, {total / (1 << 20)} MiB sampled");
         foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(top))
             to.WriteLine($"alloc: {100.0 * bytes / total,5:0.0} %  {type}");
+        lock (_gate)
+        {
+            foreach (var g in _pauses.GroupBy(p => p.Depth).OrderBy(g => g.Key))
+            {
+                var ms = g.Select(p => p.PauseMs).Order().ToList();
+                to.WriteLine($"gc: gen{g.Key} x{ms.Count}: pause mean {ms.Average():0.000} ms, p50 {ms[ms.Count / 2]:0.000}, p90 {ms[ms.Count * 9 / 10]:0.000}, max {ms[^1]:0.000}; suspending mean {g.Average(p => p.SuspendMs):0.000} ms");
+            }
+            if (_promotedFromGen0.Count > 0)
+                to.WriteLine($"gc: promoted from gen0 per collection: mean {_promotedFromGen0.Average() / 1024:0} KiB, max {_promotedFromGen0.Max() / 1024:0} KiB");
+        }
     }
 }
