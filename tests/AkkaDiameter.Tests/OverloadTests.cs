@@ -28,12 +28,17 @@ public sealed class OverloadTests() : TestKit("akka.loglevel = WARNING")
         .Add("Session-Id", $"{Mme};1;{imsi}").Add("Auth-Session-State", "NO_STATE_MAINTAINED").Add("Destination-Realm", Realm)
         .Add("User-Name", imsi).Add("RAT-Type", "EUTRAN").Add("ULR-Flags", 34u).Add("Visited-PLMN-Id", new byte[] { 0x00, 0xF1, 0x10 });
 
-    private async Task<(DiameterNode Hss, DiameterNode Mme)> Nodes(string overload)
+    private Task<(DiameterNode Hss, DiameterNode Mme)> Nodes(string overload) => Nodes<HoldingHandler>(overload);
+
+    /// <summary>An HSS with <typeparamref name="THandler"/> for ULR and <paramref name="overload"/> settings, and an MME
+    /// connected to it with <paramref name="mmeExtra"/>.</summary>
+    private async Task<(DiameterNode Hss, DiameterNode Mme)> Nodes<THandler>(string overload, string mmeExtra = "")
+        where THandler : DiameterRequestHandler, new()
     {
         var port = FreePort();
         var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, port, Peer(Mme, 1, connect: false), overload),
-            DiameterDictionary.Default, "hss", new DiameterHandlers().Add<HoldingHandler>("ULR"));
-        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, port, connect: true)), DiameterDictionary.Default, "mme");
+            DiameterDictionary.Default, "hss", new DiameterHandlers().Add<THandler>("ULR"));
+        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, port, connect: true), mmeExtra), DiameterDictionary.Default, "mme");
         await mme.WaitUntilOpenAsync(Hss, TimeSpan.FromSeconds(10));
         return (hss, mme);
     }
@@ -99,12 +104,7 @@ public sealed class OverloadTests() : TestKit("akka.loglevel = WARNING")
     public async Task With_pause_reading_at_requests_in_process_the_connection_is_not_read_until_half_are_answered()
     {
         ReportingHandler.Probe = TestActor;
-        var port = FreePort();
-        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, port, Peer(Mme, 1, connect: false), "pause-reading-at = 4"),
-            DiameterDictionary.Default, "hss", new DiameterHandlers().Add<ReportingHandler>("ULR"));
-        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, port, connect: true), "watchdog-interval = 6s\nrequest-timeout = 10s"),
-            DiameterDictionary.Default, "mme");
-        await mme.WaitUntilOpenAsync(Hss, TimeSpan.FromSeconds(10));
+        var (hss, mme) = await Nodes<ReportingHandler>("pause-reading-at = 4", "watchdog-interval = 6s\nrequest-timeout = 10s");
 
         // Four in process: the HSS stops reading from the MME.
         var answers = Enumerable.Range(0, 4).Select(i => mme.SendAsync(Hss, Ulr($"00101000000000{i}"))).ToList();
@@ -141,11 +141,7 @@ public sealed class OverloadTests() : TestKit("akka.loglevel = WARNING")
     public async Task With_pause_reading_at_0_the_connection_is_read_whatever_is_in_process()
     {
         ReportingHandler.Probe = TestActor;
-        var port = FreePort();
-        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, port, Peer(Mme, 1, connect: false), "pause-reading-at = 0"),
-            DiameterDictionary.Default, "hss", new DiameterHandlers().Add<ReportingHandler>("ULR"));
-        var mme = await DiameterNode.StartAsync(Sys, NodeSettings(Mme, null, Peer(Hss, port, connect: true)), DiameterDictionary.Default, "mme");
-        await mme.WaitUntilOpenAsync(Hss, TimeSpan.FromSeconds(10));
+        var (hss, mme) = await Nodes<ReportingHandler>("pause-reading-at = 0");
         var answers = Enumerable.Range(0, 200).Select(i => mme.SendAsync(Hss, Ulr($"001010000{i:000000}"))).ToList();
         var held = Enumerable.Range(0, 200).Select(_ => ExpectMsg<IncomingRequest>()).ToList();
         var status = await hss.GetPeerStatusAsync(Mme);
