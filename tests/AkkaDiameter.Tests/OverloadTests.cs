@@ -138,6 +138,31 @@ public sealed class OverloadTests() : TestKit("akka.loglevel = WARNING")
     }
 
     [Fact]
+    public async Task A_peer_that_closes_its_side_while_reading_is_paused_is_seen_gone_at_once_with_what_it_sent_before()
+    {
+        // request-timeout 10 s: the pause would otherwise last until the held requests expire.
+        ReportingHandler.Probe = TestActor;
+        var hss = await DiameterNode.StartAsync(Sys, NodeSettings(Hss, 0, Peer(Mme, 1, connect: false), "pause-reading-at = 2\nrequest-timeout = 10s"),
+            DiameterDictionary.Default, "hss", new DiameterHandlers().Add<ReportingHandler>("ULR"));
+        await using var mme = await ScriptedPeer.ConnectAsync(hss.ListenEndpoints[0].Port);
+        await mme.SendAsync(ScriptedPeer.Cer(Mme));
+        Assert.Equal(ResultCodes.Success, (await mme.ExpectAsync(257, request: false)).ResultCode);
+        await mme.SendAsync(ScriptedPeer.Ulr(Mme, 1, "001010000000001"));
+        await mme.SendAsync(ScriptedPeer.Ulr(Mme, 2, "001010000000002"));
+        ExpectMsg<IncomingRequest>();
+        ExpectMsg<IncomingRequest>();
+        await AwaitAssertAsync(async () => Assert.True((await hss.GetPeerStatusAsync(Mme)).ReadingPaused));
+
+        // A third ULR, then the FIN: the ULR still reaches the handler, and the connection is seen closed without
+        // waiting for the first two to be answered.
+        await mme.SendAsync(ScriptedPeer.Ulr(Mme, 3, "001010000000003"));
+        mme.CloseSend();
+        Assert.Equal("001010000000003", ExpectMsg<IncomingRequest>(TimeSpan.FromSeconds(5)).Request.GetString("User-Name"));
+        await AwaitAssertAsync(async () => Assert.Equal(PeerState.Closed, (await hss.GetPeerStatusAsync(Mme)).State), TimeSpan.FromSeconds(5));
+        await hss.StopAsync();
+    }
+
+    [Fact]
     public async Task With_pause_reading_at_0_the_connection_is_read_whatever_is_in_process()
     {
         ReportingHandler.Probe = TestActor;

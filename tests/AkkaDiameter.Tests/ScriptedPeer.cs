@@ -114,6 +114,9 @@ public sealed class ScriptedPeer : IAsyncDisposable
     public static DiameterMessage Dpr(string host) =>
         DiameterMessage.CreateRequest("DPR").Add("Origin-Host", host).Add("Origin-Realm", TestNodes.Realm).Add("Disconnect-Cause", 0);
 
+    /// <summary>Closes the sending side with a FIN (the node reads the end of the stream); reading goes on.</summary>
+    public void CloseSend() => _socket!.Shutdown(SocketShutdown.Send);
+
     /// <summary>Closes with RST, not FIN: an abrupt loss of the connection.</summary>
     public void Abort()
     {

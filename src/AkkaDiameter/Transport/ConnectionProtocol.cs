@@ -74,7 +74,8 @@ public static class ConnectionCommands
     /// hand-over per TCP read instead of one per message, and the stream does not wait for a round trip per message.
     /// Still bounded: past the window the connection waits, and TCP pushes back. A window of 0 pauses reading: nothing
     /// more is handed over until a window is given again, what was read ahead stays queued (at most
-    /// <c>InboundHandOver.MaxQueuedBytes</c>), and the peer's further messages wait in TCP.</summary>
+    /// <c>InboundHandOver.MaxQueuedBytes</c>), and the peer's further messages wait in TCP. Once the peer has closed
+    /// its side the pause no longer holds: what was read is handed over and the close reported.</summary>
     public sealed record Pipeline(int Window);
 
     /// <summary>Close after the queued writes are sent.</summary>

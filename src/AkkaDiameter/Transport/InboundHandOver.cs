@@ -57,6 +57,7 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
         private IActorRef _self = ActorRefs.Nobody;
         private int _unacked;
         private int _window;   // 0 until Start: see Start
+        private bool _paused;  // Pipeline(0): the owner takes nothing more until it gives a window again
 
         public Logic(InboundHandOver stage) : base(stage.Shape)
         {
@@ -78,7 +79,8 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
             {
                 case Start: _window = Math.Max(_window, 1); break;
                 case ConnectionCommands.Ack a: _unacked = Math.Max(0, _unacked - a.Count); break;
-                case ConnectionCommands.Pipeline p: _window = Math.Max(0, p.Window); break;   // 0: paused
+                case ConnectionCommands.Pipeline { Window: <= 0 }: _paused = true; break;
+                case ConnectionCommands.Pipeline p: (_window, _paused) = (p.Window, false); break;
                 case ConnectionCommands.SetOwner s: _owner = s.Owner; break;
                 default: return;
             }
@@ -97,8 +99,10 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
         {
             if (_queued.Count == 0) { Finish(); return; }
             // What was read before the end still goes to the owner, within its window, before the connection reports
-            // itself gone: nothing that arrived vanishes.
+            // itself gone: nothing that arrived vanishes. A pause no longer holds it back: nothing more can be read,
+            // and the owner must learn of the close.
             SetKeepGoing(true);
+            HandOver();
         }
 
         private void Finish()
@@ -117,7 +121,7 @@ internal sealed class InboundHandOver : GraphStage<SinkShape<InboundFrames>>
         // a batch of consecutive messages otherwise; then reads on while less than MaxQueuedBytes wait.
         private void HandOver()
         {
-            while (_queued.Count > 0 && _unacked < _window)
+            while (_queued.Count > 0 && _unacked < _window && (!_paused || IsClosed(_stage.In)))
             {
                 if (_queued.Peek() is InboundError e)
                 {
