@@ -75,8 +75,7 @@ internal sealed class SocketStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>
         private List<ArraySegment<byte>> _sending = [];    // what an asynchronous send is sending
         private bool _readWaiting;
         private bool _writesWaiting;   // waiting for the send queue to have something (or to complete)
-        private bool _writesDone;      // the send queue completed and is empty
-        private bool _writeSideShut;
+        private bool _writeSideShut;   // the send queue completed, all it held was sent, and the FIN went out
 
         public Logic(SocketStage stage) : base(stage.Shape)
         {
@@ -144,7 +143,7 @@ internal sealed class SocketStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>
         // receiver's wake-up on loopback), a third of the node's closed-loop throughput.
         private void TakeWrites()
         {
-            if (_writesWaiting || _writesDone || _sending.Count > 0) return;
+            if (_writesWaiting || _writeSideShut || _sending.Count > 0) return;
             while (_gatheredBytes < _stage._maxWriteBytes && _stage._writes.TryRead(out var bytes)) Gather(bytes);
             if (_gathered.Count > 0) Send();
             else WaitForWrites();
@@ -163,7 +162,6 @@ internal sealed class SocketStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>
             _writesWaiting = false;
             if (more) { TakeWrites(); return; }
             // The queue completed and all it held is sent: the close's FIN.
-            _writesDone = true;
             ShutWriteSide();
         }
 
