@@ -11,7 +11,7 @@ namespace AkkaDiameter.Bench;
 /// </summary>
 internal sealed class AllocationSampler : EventListener
 {
-    private const int GcAllocationTick = 10, GcHeapStats = 4, GcRestartEnd = 3, GcSuspendEnd = 8, GcSuspendBegin = 9, GcStart = 1;
+    private const int GcAllocationTick = 10, GcHeapStats = 4, GcRestartEnd = 3, GcSuspendEnd = 8, GcSuspendBegin = 9, GcStart = 1, GcEnd = 2, GcMarkWithType = 202;
     private readonly ConcurrentDictionary<string, long> _bytes = new();
     private long _samples;
     private readonly object _gate = new();
@@ -19,6 +19,20 @@ internal sealed class AllocationSampler : EventListener
     private int _depth;
     private readonly List<(int Depth, double PauseMs, double SuspendMs)> _pauses = [];
     private readonly List<long> _promotedFromGen0 = [];
+    // Gen0 collections only: time from the previous step to each root kind's mark (GCMarkWithType follows the marking
+    // of that kind), and from the last mark to GCEnd (plan, relocate, compact).
+    private DateTime _lastStep;
+    private readonly Dictionary<string, (double Ms, long Bytes)> _gen0Phases = [];
+
+    private static readonly string[] RootKinds = ["stack", "finalize queue", "handles", "older generations (cards)", "sized ref", "overflow", "dependent handles", "new finalize queue", "steal", "bgc"];
+
+    private void AddPhase(string name, DateTime at, long bytes)
+    {
+        if (_depth != 0 || _lastStep == default) return;
+        var (ms, b) = _gen0Phases.GetValueOrDefault(name);
+        _gen0Phases[name] = (ms + (at - _lastStep).TotalMilliseconds, b + bytes);
+        _lastStep = at;
+    }
 
     protected override void OnEventSourceCreated(EventSource source)
     {
@@ -38,7 +52,12 @@ internal sealed class AllocationSampler : EventListener
             {
                 case GcSuspendBegin: _suspendBegin = e.TimeStamp; return;
                 case GcSuspendEnd: _suspendEnd = e.TimeStamp; return;
-                case GcStart: _depth = Convert.ToInt32(Payload(e, "Depth")); return;
+                case GcStart: _depth = Convert.ToInt32(Payload(e, "Depth")); _lastStep = e.TimeStamp; return;
+                case GcMarkWithType:
+                    var kind = Convert.ToInt32(Payload(e, "Type"));
+                    AddPhase("mark " + (kind < RootKinds.Length ? RootKinds[kind] : kind.ToString()), e.TimeStamp, Convert.ToInt64(Payload(e, "Bytes")));
+                    return;
+                case GcEnd: AddPhase("plan, relocate, compact", e.TimeStamp, 0); _lastStep = default; return;
                 case GcRestartEnd:
                     if (_suspendBegin != default)
                         _pauses.Add((_depth, (e.TimeStamp - _suspendBegin).TotalMilliseconds, (_suspendEnd - _suspendBegin).TotalMilliseconds));
@@ -68,6 +87,9 @@ internal sealed class AllocationSampler : EventListener
                 var ms = g.Select(p => p.PauseMs).Order().ToList();
                 to.WriteLine($"gc: gen{g.Key} x{ms.Count}: pause mean {ms.Average():0.000} ms, p50 {ms[ms.Count / 2]:0.000}, p90 {ms[ms.Count * 9 / 10]:0.000}, max {ms[^1]:0.000}; suspending mean {g.Average(p => p.SuspendMs):0.000} ms");
             }
+            var gen0 = Math.Max(1, _pauses.Count(p => p.Depth == 0));
+            foreach (var (name, (ms, bytes)) in _gen0Phases.OrderByDescending(p => p.Value.Ms))
+                to.WriteLine($"gc: gen0 {name}: {ms / gen0:0.000} ms, {bytes / gen0 / 1024} KiB marked a collection");
             if (_promotedFromGen0.Count > 0)
                 to.WriteLine($"gc: promoted from gen0 per collection: mean {_promotedFromGen0.Average() / 1024:0} KiB, max {_promotedFromGen0.Max() / 1024:0} KiB");
         }
