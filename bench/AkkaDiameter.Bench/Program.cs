@@ -101,7 +101,7 @@ var openSocketEcho = await Measure($".NET socket echo, open loop at {half:0}/s",
 var quarter = node.RatePerSecond / 4;
 var openQuarter = await Measure($"node, open loop at {quarter:0}/s (a quarter)", "node", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096));
 var openQuarterEcho = await Measure($"echo, open loop at {quarter:0}/s", "echo", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096));
-// The node as README "Tuning" recommends deploying it: a 64 MiB gen0 budget (DOTNET_GCgen0size=0x4000000), its own
+// The node as README "Runtime settings" recommends deploying it: a 64 MiB gen0 budget (DOTNET_GCgen0size=0x4000000), its own
 // maximum and half of it.
 const string TunedGen0 = "0x4000000";
 var nodeTuned = await Measure("node, gen0 budget 64 MiB", "node", null, p => Load(p, LoadScenario.Ulr), TunedGen0);
