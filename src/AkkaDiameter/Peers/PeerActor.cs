@@ -29,6 +29,14 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     public sealed record IncomingCer(IActorRef Connection, Outbound Outbound, DiameterMessage Cer, EndPoint Remote);
     /// <summary>Sent to the parent whenever state, watchdog or applications change.</summary>
     public sealed record StatusUpdate(PeerStatus Status);
+    /// <summary>To the peer table: this unconfigured peer is Closed and has no reason to exist (see <see cref="Retire"/>).</summary>
+    public sealed record Idle(string OriginHost);
+    /// <summary>From the peer table, after <see cref="Idle"/>: every CER the table routed here has arrived before this, and
+    /// the table holds any further ones. Still Closed, the peer stops; opened again by such a CER, it answers
+    /// <see cref="Reinstate"/> and stays.</summary>
+    public sealed class Retire { public static readonly Retire Instance = new(); }
+    /// <summary>To the peer table: <see cref="Retire"/> came after a CER opened the peer again.</summary>
+    public sealed record Reinstate(string OriginHost);
 
     private sealed class WinElection { public static readonly WinElection Instance = new(); }
     private sealed record StateTimeout(int Generation);
@@ -180,6 +188,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             Timers.Cancel(ReconnectTimerKey);
             s.ReplyTo?.Tell(new PeerCommands.Disconnected(_peerHost));
         });
+        Receive<Retire>(_ => Context.Stop(Self));
         Common();
     }
 
@@ -325,6 +334,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     /// <summary>Handlers every state shares; registered last, so a state's own handlers win.</summary>
     private void Common()
     {
+        // Retire while not Closed: a CER routed before the table began to retire this peer opened it again.
+        Receive<Retire>(_ => Context.Parent.Tell(new Reinstate(_peerHost)));
         Receive<PeerCommands.GetPeerStatus>(_ => Sender.Tell(Status()));
         Receive<PeerCommands.GetBaseMessages>(_ => Sender.Tell(_base));
         Receive<PeerCommands.SendRequest>(s => Sender.Tell(LocalError(s.Request, ResultCodes.UnableToDeliver,
@@ -918,7 +929,10 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(ReconnectTimerKey, Reconnect.Instance, delay);
         }
         _sentCause = null;
-        if (_configured is null) Context.Stop(Self);   // an unconfigured peer exists only while connected
+        // An unconfigured peer exists only while connected. It does not stop itself: a CER the table routed here a moment
+        // ago (the peer reconnecting at once, as an MME after DPR does) would go to dead letters and never be answered.
+        // The table retires it instead, holding new CERs for the host until it is gone (see Retire).
+        if (_configured is null) Context.Parent.Tell(new Idle(_peerHost));
     }
 
     /// <summary>Completes every pending request with 3002; routed ones tell the router the connection was lost, so

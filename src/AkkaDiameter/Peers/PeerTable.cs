@@ -37,6 +37,10 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private readonly Dictionary<string, PeerStatus> _status = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<IActorRef, Responder> _responders = [];
     private readonly HashSet<string> _shutdownWaiting = new(StringComparer.OrdinalIgnoreCase);
+    // Unconfigured peers being retired (PeerActor.Idle → Retire → stopped or Reinstate), with the CERs that came for
+    // their host meanwhile: delivered once the old actor is gone (to a new one) or reinstated.
+    private readonly Dictionary<string, (IActorRef Peer, List<(IActorRef Connection, Responder Responder, DiameterMessage Cer)> Held)> _retiring =
+        new(StringComparer.OrdinalIgnoreCase);
     private IActorRef? _shutdownReplyTo;
     private bool _shuttingDown;
     private int _dynamic;
@@ -86,7 +90,12 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
                 resp.Outbound.TrySend(answer, out _);
             RefuseConnection(f.Connection);
         });
-        Receive<Disconnected>(d => { _responders.Remove(d.Connection); Timers.Cancel(d.Connection); });
+        Receive<Disconnected>(d =>
+        {
+            _responders.Remove(d.Connection);
+            Timers.Cancel(d.Connection);
+            foreach (var (_, held) in _retiring.Values) held.RemoveAll(h => h.Connection.Equals(d.Connection));
+        });
         Receive<ConnectFailed>(_ => { });
         Receive<CerTimeout>(t =>
         {
@@ -117,6 +126,9 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
                 peer.Tell(new PeerActor.Stop(s.Cause, Self));
             }
             foreach (var conn in _responders.Keys.ToList()) RefuseConnection(conn);
+            foreach (var (_, held) in _retiring.Values)
+                foreach (var (connection, responder, cer) in held) Refuse(connection, responder, cer, ResultCodes.UnableToComply, "this node is shutting down");
+            foreach (var (_, held) in _retiring.Values) held.Clear();
             Timers.StartSingleTimer(ShutdownTimeout.Instance, ShutdownTimeout.Instance, _settings.DisconnectTimeout + TimeSpan.FromSeconds(1));
             if (_shutdownWaiting.Count == 0) FinishShutdown();
         });
@@ -126,6 +138,18 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
             if (_shutdownWaiting.Count > 0) _log.Warning("Shutdown: no DPA from {0}; closing anyway", string.Join(", ", _shutdownWaiting));
             FinishShutdown();
         });
+        Receive<PeerActor.Idle>(i =>
+        {
+            // Once per retirement; a second Idle from the same peer (closed again before Retire arrived) changes nothing.
+            if (_retiring.ContainsKey(i.OriginHost) || !_peers.TryGetValue(i.OriginHost, out var peer) || !peer.Equals(Sender)) return;
+            _retiring[i.OriginHost] = (peer, []);
+            peer.Tell(PeerActor.Retire.Instance);
+        });
+        Receive<PeerActor.Reinstate>(r =>
+        {
+            if (!_retiring.Remove(r.OriginHost, out var retiring) || !retiring.Peer.Equals(Sender)) return;
+            foreach (var (connection, responder, cer) in retiring.Held) Deliver(connection, responder, cer, retiring.Peer);
+        });
         Receive<Terminated>(t =>
         {
             var host = _peers.FirstOrDefault(p => p.Value.Equals(t.ActorRef)).Key;
@@ -134,6 +158,10 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
             _status.Remove(host);
             _router.Tell(new Routing.PeerRemoved(host, t.ActorRef));
             ShutdownProgress(host);
+            // The CERs held while the peer retired go to a new one: the first opens it, a second is refused as usual.
+            if (!_retiring.Remove(host, out var retiring) || retiring.Held.Count == 0) return;
+            var successor = AddPeer(host, retiring.Held[0].Cer.FindString("Origin-Realm") ?? "", null);
+            foreach (var (connection, responder, cer) in retiring.Held) Deliver(connection, responder, cer, successor);
         });
     }
 
@@ -193,8 +221,14 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
         }
         _responders.Remove(connection);
         Timers.Cancel(connection);
+        if (_retiring.TryGetValue(host, out var retiring)) retiring.Held.Add((connection, responder, message));
+        else Deliver(connection, responder, message, peer);
+    }
+
+    private static void Deliver(IActorRef connection, Responder responder, DiameterMessage cer, IActorRef peer)
+    {
         connection.Tell(new ConnectionCommands.SetOwner(peer));
-        peer.Tell(new PeerActor.IncomingCer(connection, responder.Outbound, message, responder.Remote));
+        peer.Tell(new PeerActor.IncomingCer(connection, responder.Outbound, cer, responder.Remote));
     }
 
     private void Refuse(IActorRef connection, Responder responder, DiameterMessage cer, uint resultCode, string reason)
