@@ -42,6 +42,7 @@ async Task<LoadResult> Measure(string name, string server, string? option, Func<
     try
     {
         while (await child.StandardOutput.ReadLineAsync() is { } line && line != "ready") { }
+        ShowServerLog(child, server);
         // A short run first for the server's JIT, then the measured run, whose first 2 s on its own connections are
         // --warmup: a new connection's first second (both ends' pipelines starting) is not the steady state.
         await LoadRun.RunAsync(options(port) with { Duration = TimeSpan.FromSeconds(2), Requests = null, JsonFile = null, HtmlFile = null }, TextWriter.Null);
@@ -57,6 +58,13 @@ async Task<LoadResult> Measure(string name, string server, string? option, Func<
         if (!child.WaitForExit(10_000)) child.Kill(entireProcessTree: true);
     }
 }
+
+// The server's log (Akka's, on stdout, warnings and up) after "ready", shown as it comes: read, so that a server that
+// logs much never blocks on a full pipe, and shown, so that a run says what the server complained of.
+void ShowServerLog(Process child, string name) => _ = Task.Run(async () =>
+{
+    while (await child.StandardOutput.ReadLineAsync() is { } line) Console.WriteLine($"  {name}: {line}");
+});
 
 LoadOptions Load(int port, LoadScenario scenario, int peers = 8, int outstanding = 64, double? rate = null, long ues = 10_000) => new()
 {
@@ -148,6 +156,7 @@ async Task<double> IdlePeers(int count, TimeSpan hold, int tw)
     try
     {
         while (await child.StandardOutput.ReadLineAsync() is { } line && line != "ready") { }
+        ShowServerLog(child, "idle node");
         var options = Load(port, LoadScenario.Ulr, peers: count, outstanding: 1);
         var holding = LoadRun.HoldIdleAsync(options, hold + TimeSpan.FromSeconds(5));
         // Measured after the capabilities exchanges are over (5 s), for the hold.
