@@ -127,8 +127,10 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
             }
             foreach (var conn in _responders.Keys.ToList()) RefuseConnection(conn);
             foreach (var (_, held) in _retiring.Values)
+            {
                 foreach (var (connection, responder, cer) in held) Refuse(connection, responder, cer, ResultCodes.UnableToComply, "this node is shutting down");
-            foreach (var (_, held) in _retiring.Values) held.Clear();
+                held.Clear();
+            }
             Timers.StartSingleTimer(ShutdownTimeout.Instance, ShutdownTimeout.Instance, _settings.DisconnectTimeout + TimeSpan.FromSeconds(1));
             if (_shutdownWaiting.Count == 0) FinishShutdown();
         });
@@ -147,7 +149,8 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
         });
         Receive<PeerActor.Reinstate>(r =>
         {
-            if (!_retiring.Remove(r.OriginHost, out var retiring) || !retiring.Peer.Equals(Sender)) return;
+            if (!_retiring.TryGetValue(r.OriginHost, out var retiring) || !retiring.Peer.Equals(Sender)) return;
+            _retiring.Remove(r.OriginHost);
             foreach (var (connection, responder, cer) in retiring.Held) Deliver(connection, responder, cer, retiring.Peer);
         });
         Receive<Terminated>(t =>
