@@ -36,11 +36,28 @@ public abstract class AvpContainer<TSelf> where TSelf : AvpContainer<TSelf>
     // ---- reading ------------------------------------------------------------------------------------------------
 
     /// <summary>The first AVP with this code and vendor, or null.</summary>
-    public Avp? Find(uint code, uint vendorId = 0)
+    public Avp? Find(uint code, uint vendorId = 0) => FindFirst(code, vendorId);
+
+    /// <summary>How <see cref="Find(uint, uint)"/> looks: through <see cref="Items"/> unless the container knows a
+    /// cheaper way (a received message reads its AVPs from the frame until the list is asked for).</summary>
+    protected virtual Avp? FindFirst(uint code, uint vendorId)
     {
         foreach (var avp in Items)
             if (avp.Code == code && avp.VendorId == vendorId) return avp;
         return null;
+    }
+
+    /// <summary>The payload of the first AVP with this code and vendor; false when there is none. On a received
+    /// message whose AVP list no one has asked for, this reads the frame and makes no object: what a node reads for
+    /// every request (Destination-Host, Destination-Realm, Auth-Session-State) costs no allocation.</summary>
+    public bool TryFindPayload(uint code, uint vendorId, out ReadOnlyMemory<byte> payload) => TryFindFirstPayload(code, vendorId, out payload);
+
+    /// <summary>How <see cref="TryFindPayload"/> looks; by default the payload of what <see cref="FindFirst"/> finds.</summary>
+    protected virtual bool TryFindFirstPayload(uint code, uint vendorId, out ReadOnlyMemory<byte> payload)
+    {
+        var avp = FindFirst(code, vendorId);
+        payload = avp is null ? default : avp.Data;
+        return avp is not null;
     }
 
     /// <summary>The first AVP with this dictionary name, or null.</summary>

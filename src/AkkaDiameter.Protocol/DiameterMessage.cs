@@ -22,7 +22,12 @@ namespace AkkaDiameter.Protocol;
 public sealed class DiameterMessage : AvpContainer<DiameterMessage>
 {
     private readonly DiameterDictionary _dictionary;
-    private readonly List<Avp> _avps;
+    // A received message keeps its AVPs as they came (RFC 6733 §4.1, checked well formed by TryDecode) and makes the
+    // list of AVP objects only when something asks for it: finding an AVP by code, validating, encoding and answering
+    // read the bytes, so a request the node answers makes objects only for the few AVPs it reads. Null until then;
+    // set once, by whichever thread first asks. _wire is never cleared, so a reader that saw null still reads right.
+    private List<Avp>? _avps;
+    private readonly ReadOnlyMemory<byte> _wire;
 
     /// <summary>Makes an empty message.</summary>
     public DiameterMessage(uint commandCode, uint applicationId, CommandFlags flags, DiameterDictionary? dictionary = null)
@@ -30,7 +35,8 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
     {
     }
 
-    private DiameterMessage(DiameterDictionary dictionary, uint commandCode, uint applicationId, CommandFlags flags, List<Avp> avps)
+    private DiameterMessage(DiameterDictionary dictionary, uint commandCode, uint applicationId, CommandFlags flags, List<Avp>? avps,
+        ReadOnlyMemory<byte> wire = default)
     {
         if (commandCode > DiameterHeader.MaxUInt24) throw new ArgumentOutOfRangeException(nameof(commandCode), "command codes are 24 bits");
         _dictionary = dictionary;
@@ -38,6 +44,7 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
         ApplicationId = applicationId;
         Flags = flags;
         _avps = avps;
+        _wire = wire;
     }
 
     /// <summary>A request for a command named in the dictionary (<c>"ULR"</c>, <c>"CER"</c>, <c>"Update-Location"</c>):
@@ -90,14 +97,14 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
             error = new DiameterError(ResultCodes.InvalidHdrBits, "a request has the E bit set") { Header = header };
             return false;
         }
-        var avps = new List<Avp>(16);
-        var avpError = AvpReader.ReadAll(frame[DiameterHeader.Size..], dictionary, avps);
-        if (avpError is not null)
+        var wire = frame[DiameterHeader.Size..];
+        if (!AvpReader.IsWellFormed(wire.Span))
         {
-            error = avpError with { Header = header };
+            // Only now are objects made, to name the AVP at fault.
+            error = AvpReader.ReadAll(wire, dictionary, []) ! with { Header = header };
             return false;
         }
-        message = new DiameterMessage(dictionary, header.CommandCode, header.ApplicationId, header.Flags, avps)
+        message = new DiameterMessage(dictionary, header.CommandCode, header.ApplicationId, header.Flags, null, wire)
         {
             Version = header.Version, HopByHopId = header.HopByHopId, EndToEndId = header.EndToEndId,
         };
@@ -120,7 +127,53 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
     /// <inheritdoc/>
     public override DiameterDictionary Dictionary => _dictionary;
     /// <inheritdoc/>
-    protected override List<Avp> Items => _avps;
+    protected override List<Avp> Items => Volatile.Read(ref _avps) ?? ReadAvps();
+
+    private List<Avp> ReadAvps()
+    {
+        var count = 0;
+        var cursor = new AvpCursor(_wire.Span);
+        while (cursor.MoveNext()) count++;
+        var avps = new List<Avp>(count);
+        AvpReader.ReadAll(_wire, _dictionary, avps);   // cannot fail: TryDecode checked the same bytes
+        return Interlocked.CompareExchange(ref _avps, avps, null) ?? avps;
+    }
+
+    /// <summary>The received AVPs as bytes while no AVP list was made for them (see <see cref="Items"/>); null for a
+    /// message built here or once the list exists, which may have been changed.</summary>
+    // (The null is typed: a bare null would convert to an empty ReadOnlyMemory through its conversion from byte[].)
+    internal ReadOnlyMemory<byte>? ReceivedAvps => Volatile.Read(ref _avps) is null ? _wire : (ReadOnlyMemory<byte>?)null;
+
+    /// <inheritdoc/>
+    protected override Avp? FindFirst(uint code, uint vendorId)
+    {
+        if (Volatile.Read(ref _avps) is not null) return base.FindFirst(code, vendorId);
+        var (offset, length, flags) = FindReceived(code, vendorId);
+        if (offset < 0) return null;
+        var definition = _dictionary.FindAvp(code, vendorId);
+        // A Grouped AVP can be changed through what is returned, so it must be the one in the message's list.
+        if (definition?.Type == DataTypes.AvpDataType.Grouped) return base.FindFirst(code, vendorId);
+        return new Avp(_dictionary, definition, code, vendorId, flags, _wire.Slice(offset, length));
+    }
+
+    /// <inheritdoc/>
+    protected override bool TryFindFirstPayload(uint code, uint vendorId, out ReadOnlyMemory<byte> payload)
+    {
+        if (Volatile.Read(ref _avps) is not null) return base.TryFindFirstPayload(code, vendorId, out payload);
+        var (offset, length, _) = FindReceived(code, vendorId);
+        payload = offset < 0 ? default : _wire.Slice(offset, length);
+        return offset >= 0;
+    }
+
+    // The first received AVP with this code and vendor, walked in _wire: its payload's offset (-1 when absent), length
+    // and flags.
+    private (int Offset, int Length, AvpFlags Flags) FindReceived(uint code, uint vendorId)
+    {
+        var cursor = new AvpCursor(_wire.Span);
+        while (cursor.MoveNext())
+            if (cursor.Code == code && cursor.VendorId == vendorId) return (cursor.DataOffset, cursor.DataLength, cursor.Flags);
+        return (-1, 0, AvpFlags.None);
+    }
     /// <inheritdoc/>
     protected override string Describe => CommandName;
 
@@ -199,8 +252,15 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
     /// <summary>A copy with the same header fields and its own AVP list (the AVPs themselves are shared): what a relay
     /// forwards, so that adding a Route-Record or swapping the Hop-by-Hop Identifier leaves the received message as
     /// it was.</summary>
-    public DiameterMessage Clone() =>
-        new(_dictionary, CommandCode, ApplicationId, Flags, [.. _avps]) { Version = Version, HopByHopId = HopByHopId, EndToEndId = EndToEndId };
+    public DiameterMessage Clone()
+    {
+        // A received message's bytes are never changed, so the copy can read the same ones until it is changed.
+        var wire = ReceivedAvps;
+        return new DiameterMessage(_dictionary, CommandCode, ApplicationId, Flags, wire is null ? [.. Items] : null, wire ?? default)
+        {
+            Version = Version, HopByHopId = HopByHopId, EndToEndId = EndToEndId,
+        };
+    }
 
     /// <summary>Checks the message against the dictionary: layouts, flags and values (RFC 6733 §7.1); null when valid.</summary>
     public DiameterError? Validate() => MessageValidator.Validate(this);
@@ -210,8 +270,9 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
     /// <summary>The encoded size in bytes.</summary>
     public int GetEncodedLength()
     {
+        if (ReceivedAvps is { } wire) return DiameterHeader.Size + wire.Length;
         var n = DiameterHeader.Size;
-        foreach (var avp in _avps) n += avp.PaddedLength;
+        foreach (var avp in Items) n += avp.PaddedLength;
         return n;
     }
 
@@ -223,7 +284,12 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
         if (destination.Length < length) throw new ArgumentException($"the message needs {length} bytes", nameof(destination));
         new DiameterHeader(Version, length, Flags, CommandCode, ApplicationId, HopByHopId, EndToEndId).Write(destination);
         var offset = DiameterHeader.Size;
-        foreach (var avp in _avps) offset += avp.WriteTo(destination[offset..]);
+        if (ReceivedAvps is { } wire)
+        {
+            wire.Span.CopyTo(destination[offset..]);
+            return offset + wire.Length;
+        }
+        foreach (var avp in Items) offset += avp.WriteTo(destination[offset..]);
         return offset;
     }
 
@@ -249,9 +315,9 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
     {
         if (Version != other.Version || Flags != other.Flags || CommandCode != other.CommandCode
             || ApplicationId != other.ApplicationId || HopByHopId != other.HopByHopId || EndToEndId != other.EndToEndId
-            || _avps.Count != other._avps.Count) return false;
-        for (var i = 0; i < _avps.Count; i++)
-            if (!_avps[i].ContentEquals(other._avps[i])) return false;
+            || Items.Count != other.Items.Count) return false;
+        for (var i = 0; i < Items.Count; i++)
+            if (!Items[i].ContentEquals(other.Items[i])) return false;
         return true;
     }
 

@@ -128,6 +128,45 @@ public class MessageApiTests
     }
 
     [Fact]
+    public void A_received_message_is_read_from_its_bytes_until_its_AVP_list_is_asked_for_and_changes_are_encoded()
+    {
+        var bytes = Ulr().Add("Destination-Host", "hss.example.com").Encode();
+        var received = DiameterMessage.Decode(bytes);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(received.TryFindPayload(293, 0, out var destinationHost));
+        Assert.False(received.TryFindPayload(263, 10415, out var absent));   // Session-Id's code under a vendor
+        Assert.True(received.TryFindPayload(1032, 10415, out var ratType));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);   // no AVP object, no list
+        Assert.Equal("hss.example.com", System.Text.Encoding.ASCII.GetString(destinationHost.Span));
+        Assert.True(absent.IsEmpty);
+        Assert.Equal([0, 0, 0x03, 0xEC], ratType.ToArray());   // EUTRAN 1004
+        // Found by name, typed, compared and re-encoded without the list; the bytes come back as they were.
+        Assert.Equal("001010000000001", received.GetString("User-Name"));
+        Assert.Equal(bytes, received.Encode());
+        Assert.True(received.Clone().ContentEquals(received));
+        Assert.Null(received.Validate());
+        // A change goes through the list, and the encoding follows it.
+        received.Add("Route-Record", "relay.example.com");
+        var changed = DiameterMessage.Decode(received.Encode());
+        Assert.Equal("relay.example.com", changed.GetString("Route-Record"));
+        Assert.Equal(bytes.Length + received.Find("Route-Record")!.PaddedLength, changed.GetEncodedLength());
+        // A built message answers the same question from its AVP objects.
+        Assert.True(Ulr().TryFindPayload(1032, 10415, out var built));
+        Assert.Equal(ratType.ToArray(), built.ToArray());
+    }
+
+    [Fact]
+    public void A_clone_of_a_received_message_is_changed_apart_from_it()
+    {
+        var received = DiameterMessage.Decode(Ulr().Encode());
+        var clone = received.Clone();
+        clone.Add("Route-Record", "relay.example.com");
+        Assert.Null(received.Find("Route-Record"));
+        Assert.Equal("relay.example.com", clone.GetString("Route-Record"));
+        Assert.Equal(received.GetEncodedLength() + clone.Find("Route-Record")!.PaddedLength, clone.GetEncodedLength());
+    }
+
+    [Fact]
     public void The_tree_dump_shows_names_codes_flags_vendor_typed_values_and_enum_names()
     {
         var tree = Ulr().Add("Host-IP-Address", IPAddress.Loopback).ToTreeString();

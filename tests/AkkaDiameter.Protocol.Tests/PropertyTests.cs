@@ -156,6 +156,30 @@ public class PropertyTests
         }, iter: 20_000);
     }
 
+    /// <summary>A received message is validated on its bytes (no AVP objects); a built or changed one on its AVP
+    /// objects. Both must report the same errors, Result-Code, reason and Failed-AVP bytes, in the same order: checked
+    /// on mutated captures and generated messages, the second time after asking for the AVP list.</summary>
+    [Fact]
+    public void Validation_of_the_received_bytes_reports_exactly_what_validation_of_the_AVP_objects_reports()
+    {
+        static string Describe(IReadOnlyList<DiameterError> errors) => string.Join("\n", errors.Select(e =>
+            $"{e.ResultCode} {e.Reason} {(e.FailedAvp is null ? "-" : Convert.ToHexString(new DiameterMessage(0, 0, CommandFlags.None).Add(e.FailedAvp).Encode()))}"));
+        var compared = 0;
+        var withErrors = 0;
+        Gen.Select(Seeds, Mutation.Array[0, 3], (seed, ms) => ms.Aggregate(seed, (f, m) => m(f))).Sample(frame =>
+        {
+            if (!DiameterMessage.TryDecode(frame, D, out var onBytes, out _)) return;
+            var onObjects = DiameterMessage.Decode(frame, D);
+            _ = onObjects.Avps;   // the list is made: validation walks the objects
+            var expected = Describe(MessageValidator.ValidateAll(onObjects));
+            Assert.Equal(expected, Describe(MessageValidator.ValidateAll(onBytes)));
+            compared++;
+            if (expected.Length > 0) withErrors++;
+        }, iter: 20_000, threads: 1);
+        // The comparison means something only if both outcomes occur often.
+        Assert.InRange(withErrors, compared / 10, compared - compared / 10);
+    }
+
     [Fact]
     public void A_length_field_claiming_16_MiB_allocates_nothing_of_that_size()
     {

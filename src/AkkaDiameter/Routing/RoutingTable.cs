@@ -66,13 +66,12 @@ public sealed class RoutingTable(DiameterSettings settings, IReadOnlySet<(uint A
     {
         // Every request received passes here: the AVPs are found by code and compared as bytes (a DiameterIdentity
         // is ASCII, compared without case), no string made unless the realm table has entries to look through.
-        var destHost = request.Find(293);
-        if (destHost is not null && !System.Text.Ascii.EqualsIgnoreCase(destHost.Data.Span, _originHost)) return false;
-        var destRealm = request.Find(283);
-        if (destRealm is null) return true;
-        if (!settings.Realms.IsEmpty && Entry(destRealm.GetString(), request.ApplicationId) is { } entry)
-            return entry.Action == RealmAction.Local || destHost is not null;
-        return System.Text.Ascii.EqualsIgnoreCase(destRealm.Data.Span, _originRealm) || HasHandler(request);
+        var hasDestHost = request.TryFindPayload(293, 0, out var destHost);
+        if (hasDestHost && !System.Text.Ascii.EqualsIgnoreCase(destHost.Span, _originHost)) return false;
+        if (!request.TryFindPayload(283, 0, out var destRealm)) return true;
+        if (!settings.Realms.IsEmpty && Entry(request.Find(283)!.GetString(), request.ApplicationId) is { } entry)
+            return entry.Action == RealmAction.Local || hasDestHost;
+        return System.Text.Ascii.EqualsIgnoreCase(destRealm.Span, _originRealm) || HasHandler(request);
     }
 
     /// <summary>Decides where a request goes. <paramref name="fromPeer"/> is the peer a relayed request came from

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Akka.Actor;
 using Akka.Event;
 using AkkaDiameter.Applications;
@@ -65,7 +66,7 @@ internal sealed class SessionSupervisor : ReceiveActor
     /// <summary>RFC 6733 §8.11: a request with Auth-Session-State NO_STATE_MAINTAINED (1) leaves no session state on
     /// this side, so it gets no session actor unless <c>stateless-session-actors</c> asks for one.</summary>
     public static bool SkipsSessionActor(Protocol.DiameterMessage request, bool statelessActors) =>
-        !statelessActors && request.Find(277)?.GetInt32() == 1;
+        !statelessActors && request.TryFindPayload(277, 0, out var state) && state.Length == 4 && BinaryPrimitives.ReadInt32BigEndian(state.Span) == 1;
 
     private void Retire(string sessionId, IActorRef session)
     {
