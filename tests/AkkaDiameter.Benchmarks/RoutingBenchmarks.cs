@@ -45,5 +45,5 @@ public class RoutingBenchmarks
 
     [Benchmark]
     public int SessionLookup() =>
-        _ulr.Find(277)?.GetInt32() == 1 ? 0 : _sessions.TryGetValue(_ulr.SessionId!, out var s) ? s : 0;
+        AkkaDiameter.Sessions.SessionSupervisor.SkipsSessionActor(_ulr, statelessActors: false) ? 0 : _sessions.TryGetValue(_ulr.SessionId!, out var s) ? s : 0;
 }

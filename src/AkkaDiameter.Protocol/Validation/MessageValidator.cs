@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -56,7 +57,8 @@ public static class MessageValidator
     /// against answer-message keeps every AVP and value check while accepting those answers.
     /// </summary>
     private static bool IsFailureAnswer(DiameterMessage message) =>
-        !message.IsRequest && message.Find(268) is { DataLength: 4 } resultCode && resultCode.GetUInt32() >= 3000;
+        !message.IsRequest && message.TryFindPayload(268, 0, out var resultCode) && resultCode.Length == 4
+        && BinaryPrimitives.ReadUInt32BigEndian(resultCode.Span) >= 3000;
 
     private static void Report(ref List<DiameterError>? errors, DiameterError error) => (errors ??= []).Add(error);
 
