@@ -314,10 +314,11 @@ public sealed class DiameterMessage : AvpContainer<DiameterMessage>
     public bool ContentEquals(DiameterMessage other)
     {
         if (Version != other.Version || Flags != other.Flags || CommandCode != other.CommandCode
-            || ApplicationId != other.ApplicationId || HopByHopId != other.HopByHopId || EndToEndId != other.EndToEndId
-            || Items.Count != other.Items.Count) return false;
-        for (var i = 0; i < Items.Count; i++)
-            if (!Items[i].ContentEquals(other.Items[i])) return false;
+            || ApplicationId != other.ApplicationId || HopByHopId != other.HopByHopId || EndToEndId != other.EndToEndId) return false;
+        var (mine, theirs) = (Items, other.Items);
+        if (mine.Count != theirs.Count) return false;
+        for (var i = 0; i < mine.Count; i++)
+            if (!mine[i].ContentEquals(theirs[i])) return false;
         return true;
     }
 

@@ -198,11 +198,8 @@ public sealed class AvpLayout
 
     /// <summary>The rule for an AVP, or null when it is not listed: by its definition's ordinal when the definition
     /// comes from the same dictionary build as the layout, else (another dictionary's AVP, or an unknown one) by
-    /// (code, vendor).</summary>
-    internal LayoutRule? Find(Avp avp) => Find(avp.Definition, avp.Code, avp.VendorId);
-
-    /// <summary>The same for an AVP known by its header: <paramref name="definition"/> is what the dictionary gave for
-    /// (<paramref name="code"/>, <paramref name="vendorId"/>), null when it has none.</summary>
+    /// (code, vendor). <paramref name="definition"/> is what a dictionary gave for (<paramref name="code"/>,
+    /// <paramref name="vendorId"/>), null when it has none.</summary>
     internal LayoutRule? Find(AvpDefinition? definition, uint code, uint vendorId)
     {
         if (definition is not { } def || def.Generation != _generation || _generation == 0) return Find(code, vendorId);
