@@ -172,7 +172,7 @@ public class PropertyTests
             var onObjects = DiameterMessage.Decode(frame, D);
             _ = onObjects.Avps;   // the list is made: validation walks the objects
             var expected = Describe(MessageValidator.ValidateAll(onObjects));
-            Assert.Equal(expected, Describe(MessageValidator.ValidateAll(onBytes)));
+            Assert.Equal(expected, Describe(MessageValidator.ValidateAll(onBytes!)));
             compared++;
             if (expected.Length > 0) withErrors++;
         }, iter: 20_000, threads: 1);
