@@ -29,15 +29,16 @@ LoadRun.ReadSocketsInline();
 var seconds = args is ["--seconds", var s] ? double.Parse(s, CultureInfo.InvariantCulture) : 10;
 var rows = new List<(string Name, LoadResult Result)>();
 
-async Task<LoadResult> Measure(string name, string server, string? option, Func<int, LoadOptions> options, string? gen0Size = null)
+async Task<LoadResult> Measure(string name, string server, string? option, Func<int, LoadOptions> options, (string Name, string Value)? setting = null)
 {
     var port = FreePort();
     var start = new ProcessStartInfo("dotnet", [typeof(Servers).Assembly.Location, "serve", server, port.ToString(), .. option is null ? Array.Empty<string>() : [option]])
     {
         RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
     };
-    // The runtime reads the gen0 budget from the environment only (runtimeconfig.json has no key for it).
-    if (gen0Size is not null) start.Environment["DOTNET_GCgen0size"] = gen0Size;
+    // A runtime setting of README "Runtime settings", given as the environment variable a deployment would set (the
+    // gen0 budget has no runtimeconfig.json key).
+    if (setting is var (variable, value)) start.Environment[variable] = value;
     using var child = Process.Start(start)!;
     try
     {
@@ -111,10 +112,15 @@ var openQuarter = await Measure($"node, open loop at {quarter:0}/s (a quarter)",
 var openQuarterEcho = await Measure($"echo, open loop at {quarter:0}/s", "echo", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096));
 // The node as README "Runtime settings" recommends deploying it: a 64 MiB gen0 budget (DOTNET_GCgen0size=0x4000000), its own
 // maximum and half of it.
-const string TunedGen0 = "0x4000000";
+(string, string) TunedGen0 = ("DOTNET_GCgen0size", "0x4000000");
 var nodeTuned = await Measure("node, gen0 budget 64 MiB", "node", null, p => Load(p, LoadScenario.Ulr), TunedGen0);
 var halfTuned = nodeTuned.RatePerSecond / 2;
 var openTuned = await Measure($"node, gen0 64 MiB, open loop at {halfTuned:0}/s", "node", null, p => Load(p, LoadScenario.Ulr, rate: halfTuned, outstanding: 4096), TunedGen0);
+// The thread pool without hill climbing (DOTNET_HillClimbing_Disable=1): its maximum, and the default's half rate, so
+// that its tail is read against the default node's at the same offered load.
+(string, string) NoHillClimbing = ("DOTNET_HillClimbing_Disable", "1");
+var nodeFixedPool = await Measure("node, hill climbing off", "node", null, p => Load(p, LoadScenario.Ulr), NoHillClimbing);
+var openFixedPool = await Measure($"node, hill climbing off, open loop at {half:0}/s", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096), NoHillClimbing);
 // And against a C epoll echo that does next to nothing per message: the generator's own floor.
 var cEcho = Path.GetFullPath("bench/echo/bin/epoll_echo");
 LoadResult? openCEcho = null;
@@ -136,6 +142,7 @@ Console.WriteLine($"HSS AIR answers/s        {hssAir.RatePerSecond,8:0}   (targe
 Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms; at the same rate the echo: {openEcho.PercentileMs(99):0.000} ms" +
     $", the .NET socket echo: {openSocketEcho.PercentileMs(99):0.000} ms" + (openCEcho is { } c ? $", the C echo: {c.PercentileMs(99):0.000} ms)" : ")"));
 Console.WriteLine($"gen0 64 MiB: max         {nodeTuned.RatePerSecond,8:0}/s ({nodeTuned.RatePerSecond / node.RatePerSecond:0.00} of the default's), p99 at half of it {openTuned.PercentileMs(99):0.000} ms (target < 2 ms)");
+Console.WriteLine($"hill climbing off: max   {nodeFixedPool.RatePerSecond,8:0}/s ({nodeFixedPool.RatePerSecond / node.RatePerSecond:0.00} of the default's), p99 at the default's half {openFixedPool.PercentileMs(99):0.000} ms (the default's: {open.PercentileMs(99):0.000} ms)");
 Console.WriteLine($"p99 at a quarter         {openQuarter.PercentileMs(99),8:0.000} ms (the echo at the same rate: {openQuarterEcho.PercentileMs(99):0.000} ms)");
 Console.WriteLine(freeDiameter is { } fd
     ? $"node / freeDiameter      {node.RatePerSecond / fd.RatePerSecond,6:0.00}   (freeDiameter 1.2.1 measured in this run; target >= 5)"
