@@ -249,7 +249,7 @@ public static class MessageValidator
     }
 
     /// <summary>The AVPs of a message or Grouped AVP: a list of objects, or received bytes already checked to be
-    /// well formed (<see cref="AvpReader.IsWellFormed"/>). Enumerated twice at most: the layout, then one-of sets.</summary>
+    /// well formed (<see cref="AvpReader.IsWellFormed"/>). Enumerated once for the layout, and once more per one-of set.</summary>
     private readonly ref struct Members
     {
         private readonly ReadOnlySpan<Avp> _objects;
