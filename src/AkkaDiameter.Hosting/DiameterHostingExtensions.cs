@@ -66,6 +66,7 @@ public static class DiameterHostingExtensions
         return builder.WithActors((system, registry) =>
         {
             var settings = options.Settings ?? DiameterSettings.Create(system);
+            DiameterNode.RegisterDispatchers(system, settings);
             var root = system.ActorOf(DiameterNode.RootProps(settings, options.Dictionary, options.Handlers), options.ActorName);
             registry.Register<DiameterNodeKey>(root);
         });

@@ -53,6 +53,9 @@ internal sealed class DiameterNodeActor : ReceiveActor
         _settings = settings;
         _dictionary = dictionary;
         _handlers = handlers;
+        // Also done by StartAsync and WithDiameter before this actor is made, so that a wrong path is their exception;
+        // here for a root made elsewhere from RootProps.
+        NodeDispatchers.Register(Context.System, settings);
 
         Receive<ListenerActor.Bound>(b => { _bound.Add(b.Endpoint); AnswerEndpointWaiters(); });
         Receive<ListenerActor.BindFailed>(f =>
@@ -83,17 +86,20 @@ internal sealed class DiameterNodeActor : ReceiveActor
         // Akka.IO's TCP stage that left the connection open until the peer's watchdog gave up.) Owned by the system,
         // the streams end as their connection actors close them; see PostStop. (So the streams' actors are under
         // /user/StreamSupervisor-N, not under the node's path.)
-        var materializer = _materializer = ActorMaterializer.Create(Context.System, namePrefix: $"diameter-{Self.Path.Name}");
+        // The connections' streams run on the node's dispatcher with its other actors (akka.diameter.dispatcher).
+        var materializer = _materializer = ActorMaterializer.Create(Context.System,
+            ActorMaterializerSettings.Create(Context.System).WithDispatcher(_settings.Dispatcher), $"diameter-{Self.Path.Name}");
         var directory = new HandlerDirectory();
-        var applications = Context.ActorOf(ApplicationRouter.Props(_handlers, directory), "applications");
-        _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout, _settings.StatelessSessionActors), "sessions");
+        var applications = Context.ActorOf(ApplicationRouter.Props(_handlers, directory, _settings).OnNodeDispatcher(_settings), "applications");
+        _sessions = Context.ActorOf(SessionSupervisor.Props(applications, _settings.SessionIdleTimeout, _settings.RequestTimeout, _settings.StatelessSessionActors)
+            .OnNodeDispatcher(_settings), "sessions");
         var routing = new RoutingTable(_settings, _handlers.Registrations.Select(r => (r.ApplicationId, r.CommandCode)).ToHashSet());
-        _router = Context.ActorOf(RouterActor.Props(_settings, routing, _sessions), "router");
+        _router = Context.ActorOf(RouterActor.Props(_settings, routing, _sessions).OnNodeDispatcher(_settings), "router");
         _peers = Context.ActorOf(PeerTable.Props(_settings, _dictionary, (ctx, remote) =>
-            ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer)),
-            _sessions, _router, routing, applications, directory), "peers");
+            ctx.ActorOf(ConnectionActor.Props(new ConnectionActor.Outgoing(remote), ctx.Self, _settings, _dictionary, materializer).OnDispatcherOf(ctx)),
+            _sessions, _router, routing, applications, directory).OnNodeDispatcher(_settings), "peers");
         for (var i = 0; i < _settings.Listen.Length; i++)
-            Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer), $"listener-{i}");
+            Context.ActorOf(ListenerActor.Props(_settings.Listen[i], _peers, _settings, _dictionary, materializer).OnNodeDispatcher(_settings), $"listener-{i}");
     }
 
     protected override void PostStop()
@@ -167,6 +173,13 @@ public sealed class DiameterNode : IAsyncDisposable
     public static Props RootProps(DiameterSettings settings, DiameterDictionary? dictionary = null, DiameterHandlers? handlers = null) =>
         DiameterNodeActor.Props(settings, dictionary ?? DiameterDictionary.Default, handlers ?? new DiameterHandlers());
 
+    /// <summary>Makes the dispatchers <paramref name="settings"/> name (<c>akka.diameter.dispatcher</c>,
+    /// <c>handler-dispatcher</c>) known to <paramref name="system"/>; <see cref="StartAsync(ActorSystem, string)"/> does
+    /// it, and a host that creates the root from <see cref="RootProps"/> calls it first (the root does it again, but a
+    /// failure there stops the root rather than the host's start).</summary>
+    /// <exception cref="DiameterConfigurationException">No dispatcher is configured at a path named.</exception>
+    public static void RegisterDispatchers(ActorSystem system, DiameterSettings settings) => NodeDispatchers.Register(system, settings);
+
     /// <summary>The API of a node whose root actor was created elsewhere (with <see cref="RootProps"/>); waits until its
     /// listeners are bound.</summary>
     public static async Task<DiameterNode> AttachAsync(ActorSystem system, IActorRef root)
@@ -180,6 +193,7 @@ public sealed class DiameterNode : IAsyncDisposable
     public static async Task<DiameterNode> StartAsync(ActorSystem system, DiameterSettings settings, DiameterDictionary dictionary,
         string name = "diameter", DiameterHandlers? handlers = null)
     {
+        RegisterDispatchers(system, settings);
         var root = system.ActorOf(DiameterNodeActor.Props(settings, dictionary, handlers ?? new DiameterHandlers()), name);
         try
         {

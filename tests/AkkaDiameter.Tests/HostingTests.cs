@@ -96,17 +96,22 @@ public class HostingTests(ITestOutputHelper output) : TestKit("akka.loglevel = I
         finally { await host.StopAsync(); }
     }
 
-    [Fact]
-    public async Task A_wrong_key_given_to_Akka_Hosting_fails_the_start_and_names_it()
+    [Theory]
+    [InlineData("""akka.diameter.node { origin-host = "bad host", origin-realm = "example.org" }""",
+        "akka.diameter.node.origin-host: 'bad host' is not a DiameterIdentity")]
+    [InlineData("""
+        akka.diameter.node { origin-host = "hss.example.org", origin-realm = "example.org" }
+        akka.diameter.dispatcher = "my-dispatcher"
+        """, "akka.diameter.dispatcher: no dispatcher is configured at 'my-dispatcher'")]
+    public async Task A_wrong_key_given_to_Akka_Hosting_fails_the_start_and_names_it(string hocon, string why)
     {
         using var host = new HostBuilder()
-            .ConfigureServices(services => services.AddAkka("bad", (builder, _) => builder
-                .WithDiameter(o => o.Hocon = """akka.diameter.node { origin-host = "bad host", origin-realm = "example.org" }""")))
+            .ConfigureServices(services => services.AddAkka("bad", (builder, _) => builder.WithDiameter(o => o.Hocon = hocon)))
             .Build();
         var e = await Record.ExceptionAsync(() => host.StartAsync());
         Assert.NotNull(e);
         var all = e is AggregateException a ? a.Flatten().InnerExceptions.Append(e) : [e, e.InnerException ?? e];
-        Assert.Contains(all, x => x.Message.Contains("akka.diameter.node.origin-host: 'bad host' is not a DiameterIdentity"));
+        Assert.Contains(all, x => x.Message.Contains(why));
         await host.StopAsync();
     }
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaDiameter.Peers;
 using AkkaDiameter.Protocol;
+using AkkaDiameter.Settings;
 
 namespace AkkaDiameter.Applications;
 
@@ -23,15 +24,16 @@ internal sealed class ApplicationRouter : ReceiveActor
     private readonly HandlerDirectory? _directory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(DiameterHandlers handlers, HandlerDirectory? directory = null) =>
-        Akka.Actor.Props.Create(() => new ApplicationRouter(handlers, directory));
+    public static Props Props(DiameterHandlers handlers, HandlerDirectory? directory = null, DiameterSettings? settings = null) =>
+        Akka.Actor.Props.Create(() => new ApplicationRouter(handlers, directory, settings));
 
-    public ApplicationRouter(DiameterHandlers handlers, HandlerDirectory? directory)
+    public ApplicationRouter(DiameterHandlers handlers, HandlerDirectory? directory, DiameterSettings? settings)
     {
         _directory = directory;
         foreach (var r in handlers.Registrations)
         {
-            var handler = Context.ActorOf(r.Props, $"handler-{r.ApplicationId}-{r.CommandCode}");
+            var props = settings is null ? r.Props : NodeDispatchers.ForHandler(r.Props, settings);
+            var handler = Context.ActorOf(props, $"handler-{r.ApplicationId}-{r.CommandCode}");
             Context.Watch(handler);
             _handlers[HandlerDirectory.Key(r.ApplicationId, r.CommandCode)] = handler;
             // DiameterRequestHandler takes batches; any other actor gets requests one by one, as it always did.

@@ -176,7 +176,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     private IActorRef AddPeer(string host, string realm, PeerSettings? configured)
     {
         var name = configured is not null ? $"peer-{host}" : $"peer-{host}-{++_dynamic}";
-        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing, _load, _applications, _handlerDirectory), Uri.EscapeDataString(name));
+        var actor = Context.ActorOf(PeerActor.Props(_settings, _dictionary, host, realm, configured, _connect, _dispatcher, _router, _routing, _load, _applications, _handlerDirectory).OnDispatcherOf(Context), Uri.EscapeDataString(name));
         Context.Watch(actor);
         _peers[host] = actor;
         _router.Tell(new Routing.PeerAdded(host, realm, actor));

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Akka.Actor;
 using Akka.Event;
+using AkkaDiameter.Settings;
 using AkkaDiameter.Applications;
 
 namespace AkkaDiameter.Sessions;
@@ -46,7 +47,7 @@ internal sealed class SessionSupervisor : ReceiveActor
             if (sessionId is null) { _router.Forward(r); return; }
             if (!_sessions.TryGetValue(sessionId, out var session))
             {
-                session = Context.ActorOf(SessionActor.Props(sessionId, _router, _idleTimeout, _requestTimeout), $"session-{++_created}");
+                session = Context.ActorOf(SessionActor.Props(sessionId, _router, _idleTimeout, _requestTimeout).OnDispatcherOf(Context), $"session-{++_created}");
                 Context.Watch(session);
                 _sessions[sessionId] = session;
                 _alive.Add(session);

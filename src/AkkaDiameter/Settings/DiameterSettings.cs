@@ -134,6 +134,15 @@ public sealed record DiameterSettings
     public uint OverloadResultCode { get; init; } = 3004;
     /// <summary>Session actors also for NO_STATE_MAINTAINED requests (off: they go straight to their handler).</summary>
     public bool StatelessSessionActors { get; init; }
+    /// <summary>The dispatcher (its configuration path) the node's own actors and connection streams run on:
+    /// <c>akka.diameter.node-dispatcher</c>, dedicated threads, unless configured otherwise.</summary>
+    public string Dispatcher { get; init; } = DefaultDispatcher;
+    /// <summary>The dispatcher of handlers whose Props name none: <c>"node"</c> for <see cref="Dispatcher"/>, a
+    /// dispatcher's path, or <c>""</c> for Akka's default dispatcher.</summary>
+    public string HandlerDispatcher { get; init; } = NodeDispatchers.Node;
+
+    /// <summary>The dispatcher reference.conf defines for the node: one dedicated thread a core.</summary>
+    public const string DefaultDispatcher = "akka.diameter.node-dispatcher";
 
     /// <summary>The embedded reference.conf.</summary>
     public static Config ReferenceConfig { get; } = LoadReference();
@@ -253,6 +262,8 @@ public sealed record DiameterSettings
             MaxPendingRequests = (int)Size(c, "max-pending-requests", $"{P}.max-pending-requests", 1, 10_000_000),
             MaxPendingRequestsPerPeer = (int)Size(c, "max-pending-requests-per-peer", $"{P}.max-pending-requests-per-peer", 1, 10_000_000),
             PauseReadingAt = (int)Size(c, "pause-reading-at", $"{P}.pause-reading-at", 0, 10_000_000),
+            Dispatcher = NonEmpty(c, "dispatcher", $"{P}.dispatcher"),
+            HandlerDispatcher = c.GetString("handler-dispatcher") ?? "",
             OverloadResultCode = c.GetString("overload-policy") switch
             {
                 "too-busy" => 3004u,

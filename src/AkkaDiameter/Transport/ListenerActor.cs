@@ -52,7 +52,7 @@ internal sealed class ListenerActor : ReceiveActor, IWithTimers
 
         Receive<Accepted>(a =>
         {
-            Context.ActorOf(ConnectionActor.Props(new ConnectionActor.Incoming(a.Socket), _peerTable, _settings, _dictionary, _materializer),
+            Context.ActorOf(ConnectionActor.Props(new ConnectionActor.Incoming(a.Socket), _peerTable, _settings, _dictionary, _materializer).OnDispatcherOf(Context),
                 $"r-conn-{++_accepted}");
             Accept();
         });
