@@ -3,6 +3,7 @@
 //
 //   bench/run                   the whole suite (about 8 minutes)
 //   bench/run --seconds 5       shorter runs
+//   bench/run idle              only the 1,000 idle peers
 //   dotnet bench/.../AkkaDiameter.Bench.dll serve node 3868     one server, for akka-diameter load by hand
 using System.Diagnostics;
 using System.Globalization;
@@ -29,16 +30,16 @@ LoadRun.ReadSocketsInline();
 var seconds = args is ["--seconds", var s] ? double.Parse(s, CultureInfo.InvariantCulture) : 10;
 var rows = new List<(string Name, LoadResult Result)>();
 
-async Task<LoadResult> Measure(string name, string server, string? option, Func<int, LoadOptions> options, (string Name, string Value)? setting = null)
+async Task<LoadResult> Measure(string name, string server, string? option, Func<int, LoadOptions> options, params (string Name, string Value)[] settings)
 {
     var port = FreePort();
     var start = new ProcessStartInfo("dotnet", [typeof(Servers).Assembly.Location, "serve", server, port.ToString(), .. option is null ? Array.Empty<string>() : [option]])
     {
         RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
     };
-    // A runtime setting of README "Runtime settings", given as the environment variable a deployment would set (the
-    // gen0 budget has no runtimeconfig.json key).
-    if (setting is var (variable, value)) start.Environment[variable] = value;
+    // Runtime settings of README "Runtime settings", given as environment variables: this process's runtimeconfig is
+    // the baselines' and the generator's too, and the gen0 budget has no runtimeconfig.json key.
+    foreach (var (variable, value) in settings) start.Environment[variable] = value;
     using var child = Process.Start(start)!;
     try
     {
@@ -84,8 +85,17 @@ LoadOptions Load(int port, LoadScenario scenario, int peers = 8, int outstanding
 };
 
 Console.WriteLine($"akka-diameter bench: {Environment.ProcessorCount} cores, {seconds} s per run, load --peers 8 --outstanding 64 unless said");
+// The node and the HSS as akka-diameter runs them: its runtimeconfig turns thread-pool hill climbing off (README
+// "Runtime settings"). The echoes keep the runtime's defaults.
+(string, string) NoHillClimbing = ("DOTNET_HillClimbing_Disable", "1");
+// bench/run idle: only the idle peers' rows, for an A/B by hand (BENCH_AKKA reaches the server).
+if (args is ["idle"])
+{
+    foreach (var tw in new[] { 6, 30 }) await IdlePeers(1000, TimeSpan.FromSeconds(30), tw);   // each prints its line
+    return 0;
+}
 var echo = await Measure("Akka.Streams TCP echo of the ULR frames", "echo", null, p => Load(p, LoadScenario.Ulr));
-var node = await Measure("node, trivial ULA handler", "node", null, p => Load(p, LoadScenario.Ulr));
+var node = await Measure("node, trivial ULA handler", "node", null, p => Load(p, LoadScenario.Ulr), NoHillClimbing);
 // Plain .NET sockets, no Akka, answering each read in one write: what any .NET transport could reach.
 var socketEcho = await Measure(".NET socket echo of the ULR frames", "socket-echo", null, p => Load(p, LoadScenario.Ulr));
 // freeDiameter with the same trivial handler (bench/freediameter/s6a_ula.c, which bench/run builds when it can).
@@ -95,32 +105,32 @@ if (File.Exists(fdx) && OnPath("freeDiameterd") && OnPath("openssl") && File.Exi
     freeDiameter = await Measure("freeDiameter 1.2.1, the same handler in C", "freediameter", fdx, p => Load(p, LoadScenario.Ulr));
 else
     Console.WriteLine("freeDiameter 1.2.1: not measured (needs Debian's libfreediameter-dev, freediameterd, freediameter-extensions, openssl and gcc)");
-var hssUlr = await Measure("HSS, ULR (SQLite, Subscription-Data)", "hss", "10000", p => Load(p, LoadScenario.Ulr));
+var hssUlr = await Measure("HSS, ULR (SQLite, Subscription-Data)", "hss", "10000", p => Load(p, LoadScenario.Ulr), NoHillClimbing);
 // 9,999 UEs over 8 peers: each UE's next ULR comes from another peer, so every ULR is a move that writes the
 // registration and queues a CLR to the MME the UE left, which the generator answers as an MME does.
-var hssMoves = await Measure("HSS, ULR, every UE moving (a CLR each)", "hss", "10000", p => Load(p, LoadScenario.Ulr, ues: 9_999));
-var hssAir = await Measure("HSS, AIR (MILENAGE, 1 vector)", "hss", "10000", p => Load(p, LoadScenario.Air));
+var hssMoves = await Measure("HSS, ULR, every UE moving (a CLR each)", "hss", "10000", p => Load(p, LoadScenario.Ulr, ues: 9_999), NoHillClimbing);
+var hssAir = await Measure("HSS, AIR (MILENAGE, 1 vector)", "hss", "10000", p => Load(p, LoadScenario.Air), NoHillClimbing);
 var half = node.RatePerSecond / 2;
-var open = await Measure($"node, open loop at {half:0}/s (half the max)", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
+var open = await Measure($"node, open loop at {half:0}/s (half the max)", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096), NoHillClimbing);
 // The same arrival rate against the echo: what the generator, the kernel and Akka.Streams alone add to the tail.
 var openEcho = await Measure($"echo, open loop at {half:0}/s", "echo", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
 // Plain .NET sockets, no Akka, answering each read in one write: the floor of any .NET transport at that rate.
 var openSocketEcho = await Measure($".NET socket echo, open loop at {half:0}/s", "socket-echo", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
 // Half as much again: where the tail stands when the 2 cores are not both busy.
 var quarter = node.RatePerSecond / 4;
-var openQuarter = await Measure($"node, open loop at {quarter:0}/s (a quarter)", "node", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096));
+var openQuarter = await Measure($"node, open loop at {quarter:0}/s (a quarter)", "node", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096), NoHillClimbing);
 var openQuarterEcho = await Measure($"echo, open loop at {quarter:0}/s", "echo", null, p => Load(p, LoadScenario.Ulr, rate: quarter, outstanding: 4096));
 // The node as README "Runtime settings" recommends deploying it: a 64 MiB gen0 budget (DOTNET_GCgen0size=0x4000000), its own
 // maximum and half of it.
 (string, string) TunedGen0 = ("DOTNET_GCgen0size", "0x4000000");
-var nodeTuned = await Measure("node, gen0 budget 64 MiB", "node", null, p => Load(p, LoadScenario.Ulr), TunedGen0);
+var nodeTuned = await Measure("node, gen0 budget 64 MiB", "node", null, p => Load(p, LoadScenario.Ulr), NoHillClimbing, TunedGen0);
 var halfTuned = nodeTuned.RatePerSecond / 2;
-var openTuned = await Measure($"node, gen0 64 MiB, open loop at {halfTuned:0}/s", "node", null, p => Load(p, LoadScenario.Ulr, rate: halfTuned, outstanding: 4096), TunedGen0);
-// The thread pool without hill climbing (DOTNET_HillClimbing_Disable=1): its maximum, and the default's half rate, so
-// that its tail is read against the default node's at the same offered load.
-(string, string) NoHillClimbing = ("DOTNET_HillClimbing_Disable", "1");
-var nodeFixedPool = await Measure("node, hill climbing off", "node", null, p => Load(p, LoadScenario.Ulr), NoHillClimbing);
-var openFixedPool = await Measure($"node, hill climbing off, open loop at {half:0}/s", "node", null, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096), NoHillClimbing);
+var openTuned = await Measure($"node, gen0 64 MiB, open loop at {halfTuned:0}/s", "node", null, p => Load(p, LoadScenario.Ulr, rate: halfTuned, outstanding: 4096), NoHillClimbing, TunedGen0);
+// The node as it ran before it had a dispatcher of its own: every actor on Akka's default dispatcher (.NET's thread
+// pool) with hill climbing on. Its maximum, and the node's half rate, so that its tail is read at the same offered load.
+const string OnDefaultDispatcher = "dispatcher = \"akka.actor.default-dispatcher\"";
+var nodeBefore = await Measure("node on Akka's default dispatcher", "node", OnDefaultDispatcher, p => Load(p, LoadScenario.Ulr));
+var openBefore = await Measure($"node on the default dispatcher, open loop at {half:0}/s", "node", OnDefaultDispatcher, p => Load(p, LoadScenario.Ulr, rate: half, outstanding: 4096));
 // And against a C epoll echo that does next to nothing per message: the generator's own floor.
 var cEcho = Path.GetFullPath("bench/echo/bin/epoll_echo");
 LoadResult? openCEcho = null;
@@ -142,7 +152,7 @@ Console.WriteLine($"HSS AIR answers/s        {hssAir.RatePerSecond,8:0}   (targe
 Console.WriteLine($"p99 at half the max      {open.PercentileMs(99),8:0.000} ms (target < 2 ms; at the same rate the echo: {openEcho.PercentileMs(99):0.000} ms" +
     $", the .NET socket echo: {openSocketEcho.PercentileMs(99):0.000} ms" + (openCEcho is { } c ? $", the C echo: {c.PercentileMs(99):0.000} ms)" : ")"));
 Console.WriteLine($"gen0 64 MiB: max         {nodeTuned.RatePerSecond,8:0}/s ({nodeTuned.RatePerSecond / node.RatePerSecond:0.00} of the default's), p99 at half of it {openTuned.PercentileMs(99):0.000} ms (target < 2 ms)");
-Console.WriteLine($"hill climbing off: max   {nodeFixedPool.RatePerSecond,8:0}/s ({nodeFixedPool.RatePerSecond / node.RatePerSecond:0.00} of the default's), p99 at the default's half {openFixedPool.PercentileMs(99):0.000} ms (the default's: {open.PercentileMs(99):0.000} ms)");
+Console.WriteLine($"default dispatcher: max  {nodeBefore.RatePerSecond,8:0}/s (the node makes {node.RatePerSecond / nodeBefore.RatePerSecond:0.00} of it), p99 at the node's half {openBefore.PercentileMs(99):0.000} ms (the node's: {open.PercentileMs(99):0.000} ms)");
 Console.WriteLine($"p99 at a quarter         {openQuarter.PercentileMs(99),8:0.000} ms (the echo at the same rate: {openQuarterEcho.PercentileMs(99):0.000} ms)");
 Console.WriteLine(freeDiameter is { } fd
     ? $"node / freeDiameter      {node.RatePerSecond / fd.RatePerSecond,6:0.00}   (freeDiameter 1.2.1 measured in this run; target >= 5)"
@@ -156,10 +166,12 @@ async Task<double> IdlePeers(int count, TimeSpan hold, int tw)
 {
     var port = FreePort();
     // Tw of 6 s (the shortest RFC 3539 allows) is five times the default 30 s watchdog traffic.
-    using var child = Process.Start(new ProcessStartInfo("dotnet", [typeof(Servers).Assembly.Location, "serve", "node", port.ToString(), $"watchdog-interval = {tw}s"])
+    var start = new ProcessStartInfo("dotnet", [typeof(Servers).Assembly.Location, "serve", "node", port.ToString(), $"watchdog-interval = {tw}s"])
     {
         RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
-    })!;
+    };
+    start.Environment[NoHillClimbing.Item1] = NoHillClimbing.Item2;
+    using var child = Process.Start(start)!;
     try
     {
         while (await child.StandardOutput.ReadLineAsync() is { } line && line != "ready") { }
