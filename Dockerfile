@@ -13,5 +13,6 @@ COPY config /config
 # A 64 MiB gen0 budget: a quarter of the collections under load, more answers a second (README "Runtime settings").
 # The runtime reads it from the environment only.
 ENV DOTNET_GCgen0size=0x4000000
+# Thread-pool hill climbing is off through akka-diameter.runtimeconfig.json, which the publish above carries.
 ENTRYPOINT ["dotnet", "/app/akka-diameter.dll"]
 CMD ["help"]

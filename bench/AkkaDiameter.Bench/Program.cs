@@ -1,7 +1,7 @@
 // The end-to-end load figures in one go (README "Performance"): each server in its own process, the load generator
 // (src/AkkaDiameter.Load) in this one, every ratio against a baseline measured in the same run.
 //
-//   bench/run                   the whole suite (about 8 minutes)
+//   bench/run                   the whole suite (about 6 minutes)
 //   bench/run --seconds 5       shorter runs
 //   bench/run idle              only the 1,000 idle peers
 //   dotnet bench/.../AkkaDiameter.Bench.dll serve node 3868     one server, for akka-diameter load by hand
