@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using Akka.Actor;
 using Akka.Event;
-using AkkaDiameter.Settings;
 using AkkaDiameter.Applications;
+using AkkaDiameter.Settings;
 
 namespace AkkaDiameter.Sessions;
 

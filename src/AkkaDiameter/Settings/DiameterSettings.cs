@@ -263,7 +263,7 @@ public sealed record DiameterSettings
             MaxPendingRequestsPerPeer = (int)Size(c, "max-pending-requests-per-peer", $"{P}.max-pending-requests-per-peer", 1, 10_000_000),
             PauseReadingAt = (int)Size(c, "pause-reading-at", $"{P}.pause-reading-at", 0, 10_000_000),
             Dispatcher = NonEmpty(c, "dispatcher", $"{P}.dispatcher"),
-            HandlerDispatcher = c.GetString("handler-dispatcher") ?? "",
+            HandlerDispatcher = Read(c, "handler-dispatcher", $"{P}.handler-dispatcher", () => c.GetString("handler-dispatcher") ?? ""),
             OverloadResultCode = c.GetString("overload-policy") switch
             {
                 "too-busy" => 3004u,
