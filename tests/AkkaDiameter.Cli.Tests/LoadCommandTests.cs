@@ -141,7 +141,10 @@ public sealed class LoadCommandTests() : Akka.TestKit.Xunit2.TestKit("akka.logle
             ?? throw new InvalidOperationException(error);
         var result = await LoadRun.RunAsync(options, TextWriter.Null);
         Assert.True(result.Seconds.Count >= 3, $"{result.Seconds.Count} seconds");
-        Assert.True(result.Answered > 1000, $"{result.Answered} answered");
+        // The reuse is what is tested: answers in at least two seconds. Not a rate: on a CI machine running the other
+        // test assemblies at the same time, this run once had 772 answers in its 3 s where 1,500 are due.
+        var perSecond = string.Join(", ", result.Seconds.Select(s => s.Answered));
+        Assert.True(result.Seconds.Count(s => s.Answered > 0) >= 2 && result.Answered > 100, $"{result.Answered} answered; per second: {perSecond}");
         Assert.Equal(result.Answered, result.Latency.TotalCount);
         Assert.Equal(result.Answered, result.Seconds.Sum(s => s.Answered));
     }
