@@ -163,7 +163,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
             ShutdownProgress(host);
             // The CERs held while the peer retired go to a new one: the first opens it, a second is refused as usual.
             if (!_retiring.Remove(host, out var retiring) || retiring.Held.Count == 0) return;
-            var successor = AddPeer(host, retiring.Held[0].Cer.FindString("Origin-Realm") ?? "", null);
+            var successor = AddUnconfiguredPeer(host, retiring.Held[0].Cer);
             foreach (var (connection, responder, cer) in retiring.Held) Deliver(connection, responder, cer, successor);
         });
     }
@@ -172,6 +172,9 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
     {
         foreach (var peer in _settings.Peers) AddPeer(peer.OriginHost, peer.Realm, peer);
     }
+
+    // A host not in akka.diameter.peers (accept-unknown-peers): its realm is the one its CER gives (RFC 6733 §6.4).
+    private IActorRef AddUnconfiguredPeer(string host, DiameterMessage cer) => AddPeer(host, cer.FindString("Origin-Realm") ?? "", null);
 
     private IActorRef AddPeer(string host, string realm, PeerSettings? configured)
     {
@@ -220,7 +223,7 @@ internal sealed class PeerTable : ReceiveActor, IWithTimers
                 Refuse(connection, responder, message, ResultCodes.UnknownPeer, $"{host} is not a configured peer of {_settings.OriginHost}");
                 return;
             }
-            peer = AddPeer(host, message.FindString("Origin-Realm") ?? "", null);
+            peer = AddUnconfiguredPeer(host, message);
         }
         _responders.Remove(connection);
         Timers.Cancel(connection);
