@@ -4,6 +4,7 @@
 //   bench/run                   the whole suite (about 6 minutes)
 //   bench/run --seconds 5       shorter runs
 //   bench/run idle              only the 1,000 idle peers
+//   bench/run open 330000 3 - DOTNET_GCgen0size=0x4000000     the node in open loop, variants interleaved (A/B)
 //   dotnet bench/.../AkkaDiameter.Bench.dll serve node 3868     one server, for akka-diameter load by hand
 using System.Diagnostics;
 using System.Globalization;
@@ -48,9 +49,18 @@ async Task<LoadResult> Measure(string name, string server, string? option, Func<
         // A short run first for the server's JIT, then the measured run, whose first 2 s on its own connections are
         // --warmup: a new connection's first second (both ends' pipelines starting) is not the steady state.
         await LoadRun.RunAsync(options(port) with { Duration = TimeSpan.FromSeconds(2), Requests = null, JsonFile = null, HtmlFile = null }, TextWriter.Null);
-        var result = await LoadRun.RunAsync(options(port) with { Warmup = TimeSpan.FromSeconds(2) }, TextWriter.Null);
+        // BENCH_PROGRESS=1: the generator's line a second, for reading where in a run its tail was.
+        var progress = Environment.GetEnvironmentVariable("BENCH_PROGRESS") == "1";
+        child.Refresh();
+        var cpuBefore = child.TotalProcessorTime;
+        var result = await LoadRun.RunAsync(options(port) with { Warmup = TimeSpan.FromSeconds(2), Quiet = !progress }, progress ? Console.Out : TextWriter.Null);
+        child.Refresh();
+        // The server's CPU a request over the warm-up and the measured run: steadier than the tail from run to run. Not
+        // for freeDiameter and the C echo: they run in a process of their own that this one's child only waits for.
+        var cpu = server is "freediameter" or "c-echo" ? ""
+            : $"  server CPU {(child.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, result.Answered + result.WarmupAnswered):0.00} µs a request";
         rows.Add((name, result));
-        Console.WriteLine($"{name,-44} {result.RatePerSecond,10:0}/s  p50 {result.PercentileMs(50),7:0.000}  p99 {result.PercentileMs(99),7:0.000}  p99.9 {result.PercentileMs(99.9),7:0.000} ms  answered {result.Answered}/{result.Requests}");
+        Console.WriteLine($"{name,-44} {result.RatePerSecond,10:0}/s  p50 {result.PercentileMs(50),7:0.000}  p99 {result.PercentileMs(99),7:0.000}  p99.9 {result.PercentileMs(99.9),7:0.000} ms  answered {result.Answered}/{result.Requests}{cpu}");
         foreach (var f in result.Failures.Distinct()) Console.WriteLine($"  failure: {f}");
         return result;
     }
@@ -92,6 +102,31 @@ Console.WriteLine($"akka-diameter bench: {Environment.ProcessorCount} cores, {se
 if (args is ["idle"])
 {
     foreach (var tw in new[] { 6, 30 }) await IdlePeers(1000, TimeSpan.FromSeconds(30), tw);   // each prints its line
+    return 0;
+}
+// bench/run open RATE ROUNDS [VARIANT...]: the node in open loop at RATE, ROUNDS rounds of every variant interleaved,
+// for an A/B by hand with the generator warm, as in the full run (a new `akka-diameter load` process starts cold, and
+// on these 2 cores its JIT can put a backlog into the node's first seconds). A variant is words separated by spaces:
+// NAME=VALUE, an environment variable for the server (%20 in VALUE is a space), or node:SETTING, one akka.diameter
+// setting (no spaces); "-" is the node as bench/run runs it.
+if (args is ["open", var rateText, var roundsText, .. var variants])
+{
+    var rate = double.Parse(rateText, CultureInfo.InvariantCulture);
+    if (variants.Length == 0) variants = ["-"];
+    for (var round = 0; round < int.Parse(roundsText, CultureInfo.InvariantCulture); round++)
+        foreach (var variant in variants)
+        {
+            string? option = null;
+            var settings = new List<(string, string)> { NoHillClimbing };
+            foreach (var word in variant.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w != "-"))
+            {
+                var equals = word.IndexOf('=');
+                if (word.StartsWith("node:", StringComparison.Ordinal)) option = word["node:".Length..];
+                else if (equals > 0) settings.Add((word[..equals], word[(equals + 1)..].Replace("%20", " ")));
+                else throw new ArgumentException($"bench open: '{word}' in variant '{variant}' is neither NAME=VALUE nor node:SETTING");
+            }
+            await Measure($"[{variant}] {rate:0}/s", "node", option, p => Load(p, LoadScenario.Ulr, rate: rate, outstanding: 4096), [.. settings]);
+        }
     return 0;
 }
 var echo = await Measure("Akka.Streams TCP echo of the ULR frames", "echo", null, p => Load(p, LoadScenario.Ulr));
