@@ -22,18 +22,9 @@ public sealed class S6aWireTests(ITestOutputHelper log) : TestKit("akka.loglevel
     private readonly string _db = Path.Combine(Path.GetTempPath(), $"akkadiameter-wire-{Guid.NewGuid():N}.db");
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private static Config Hss(int port, string db) => ConfigurationFactory.ParseString($$"""
-        akka.diameter {
-          node { origin-host = "{{HssHost}}", origin-realm = "{{Realm}}" }
-          listen = [ { address = "127.0.0.1", port = {{port}} } ]
-          applications = [ { vendor-id = 10415, auth-application-id = 16777251 } ]
-          accept-unknown-peers = true
-          hss {
-            database = "{{db}}"
-            subscribers = [ { imsi = "001010000000001", count = 3, k = "465b5ce8b199b49faa5f0a2ee238a6bc",
-              opc = "cd63cb71954a9f4e48a5994e37a02baf", msisdn = "5511900000001", apns = [ { name = "internet" }, { name = "ims", qci = 5 } ] } ]
-          }
-        }
+    private static Config Hss(int port, string db) => TestHocon.Hss(HssHost, Realm, port, db, """
+        { imsi = "001010000000001", count = 3, k = "465b5ce8b199b49faa5f0a2ee238a6bc",
+          opc = "cd63cb71954a9f4e48a5994e37a02baf", msisdn = "5511900000001", apns = [ { name = "internet" }, { name = "ims", qci = 5 } ] }
         """);
 
     private static Config Mme(string host, int port) => ConfigurationFactory.ParseString($$"""

@@ -25,23 +25,12 @@ public sealed class HssMmeTests(ITestOutputHelper output) : TestKit("akka.loglev
     private readonly List<IAsyncDisposable> _running = [];
 
 
-    private Config HssConfig() => ConfigurationFactory.ParseString($$"""
-        akka.diameter {
-          node { origin-host = "{{HssHost}}", origin-realm = "{{Realm}}" }
-          listen = [ { address = "127.0.0.1", port = {{_hssPort}} } ]
-          applications = [ { vendor-id = 10415, auth-application-id = 16777251 } ]
-          accept-unknown-peers = true
-          hss {
-            database = "{{_db}}"
-            subscribers = [
-              { imsi = "001010000000001", count = 3, k = "{{K}}", opc = "{{Opc}}", amf = "8000", sqn = "000000000020",
-                msisdn = "5511900000001", apns = [ { name = "internet" }, { name = "ims", qci = 5, arp-priority = 1 } ] }
-              { imsi = "001010000000010", k = "{{K}}", opc = "{{Opc}}", roaming-allowed = false }
-              { imsi = "001010000000011", k = "{{K}}", opc = "{{Opc}}", rat-not-allowed = ["eutran"] }
-              { imsi = "001010000000012", k = "{{K}}", opc = "{{Opc}}", eps-subscription = false }
-            ]
-          }
-        }
+    private Config HssConfig() => TestHocon.Hss(HssHost, Realm, _hssPort, _db, $$"""
+        { imsi = "001010000000001", count = 3, k = "{{K}}", opc = "{{Opc}}", amf = "8000", sqn = "000000000020",
+          msisdn = "5511900000001", apns = [ { name = "internet" }, { name = "ims", qci = 5, arp-priority = 1 } ] }
+        { imsi = "001010000000010", k = "{{K}}", opc = "{{Opc}}", roaming-allowed = false }
+        { imsi = "001010000000011", k = "{{K}}", opc = "{{Opc}}", rat-not-allowed = ["eutran"] }
+        { imsi = "001010000000012", k = "{{K}}", opc = "{{Opc}}", eps-subscription = false }
         """);
 
     private Config MmeConfig(string host, string plmn = "00101") => ConfigurationFactory.ParseString($$"""

@@ -39,18 +39,9 @@ public sealed class LoadSimulationTests(ITestOutputHelper output) : TestKit("""
     }
 
 
-    private Config HssConfig(int ues) => ConfigurationFactory.ParseString($$"""
-        akka.diameter {
-          node { origin-host = "{{HssHost}}", origin-realm = "{{Realm}}" }
-          listen = [ { address = "127.0.0.1", port = {{_port}} } ]
-          applications = [ { vendor-id = 10415, auth-application-id = 16777251 } ]
-          accept-unknown-peers = true
-          hss {
-            database = "{{_db}}"
-            subscribers = [ { imsi = "001010000000001", count = {{ues}}, k = "465b5ce8b199b49faa5f0a2ee238a6bc",
-              opc = "cd63cb71954a9f4e48a5994e37a02baf", msisdn = "5511900000001" } ]
-          }
-        }
+    private Config HssConfig(int ues) => TestHocon.Hss(HssHost, Realm, _port, _db, $$"""
+        { imsi = "001010000000001", count = {{ues}}, k = "465b5ce8b199b49faa5f0a2ee238a6bc",
+          opc = "cd63cb71954a9f4e48a5994e37a02baf", msisdn = "5511900000001" }
         """);
 
     private Config MmeConfig(int index) => ConfigurationFactory.ParseString($$"""

@@ -9,6 +9,23 @@ public static class TestHocon
     /// <summary>An applications entry: S6a (TS 29.272 §7.1.8), vendor 10415.</summary>
     public const string S6aApplication = "{ vendor-id = 10415, auth-application-id = 16777251 }";
 
+    /// <summary>An HSS node (<c>HssNode.StartAsync</c>) on 127.0.0.1:<paramref name="port"/>: S6a, any MME may connect
+    /// (<c>accept-unknown-peers</c>), its SQLite database at <paramref name="database"/> and
+    /// <paramref name="subscribers"/>, the content of the <c>akka.diameter.hss.subscribers</c> list.</summary>
+    public static Config Hss(string host, string realm, int port, string database, string subscribers) =>
+        ConfigurationFactory.ParseString($$"""
+            akka.diameter {
+              node { origin-host = "{{host}}", origin-realm = "{{realm}}" }
+              listen = [ { address = "127.0.0.1", port = {{port}} } ]
+              applications = [ {{S6aApplication}} ]
+              accept-unknown-peers = true
+              hss {
+                database = "{{database}}"
+                subscribers = [ {{subscribers}} ]
+              }
+            }
+            """);
+
     /// <summary>A peers entry on 127.0.0.1.</summary>
     public static string Peer(string host, string realm, int port, bool connect) =>
         $$"""{ origin-host = "{{host}}", realm = "{{realm}}", address = "127.0.0.1", port = {{port}}, connect = {{(connect ? "true" : "false")}} }""";
