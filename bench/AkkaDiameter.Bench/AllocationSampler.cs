@@ -19,6 +19,14 @@ internal sealed class AllocationSampler : EventListener
     private int _depth;
     private readonly List<(int Depth, double PauseMs, double SuspendMs)> _pauses = [];
     private readonly List<long> _promotedFromGen0 = [];
+    // Why each gen1 and gen2 collection started (GCStart's Reason and Type), and the large-object allocations by type:
+    // a gen2 collection that the large object heap's budget started points at an array that outgrew 85,000 bytes.
+    private readonly Dictionary<string, int> _olderReasons = [];
+    private readonly ConcurrentDictionary<string, long> _largeBytes = new();
+    private readonly List<double> _gen2At = [];
+    private static readonly DateTime Started = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+    private static readonly string[] Reasons = ["small allocation", "induced", "low memory", "empty", "large allocation", "out of space (small heap)", "out of space (large heap)", "induced, not forced", "stress", "low memory (induced)", "induced (compacting)", "low memory (host)", "PM full GC", "low memory (host, blocking)", "BGC tuning (small heap)", "BGC tuning (large heap)", "BGC stepping", "induced (aggressive)"];
+    private static readonly string[] Types = ["blocking", "background", "foreground during background"];
     // Gen0 collections only: time from the previous step to each root kind's mark (GCMarkWithType follows the marking
     // of that kind), and from the last mark to GCEnd (plan, relocate, compact).
     private DateTime _lastStep;
@@ -52,7 +60,17 @@ internal sealed class AllocationSampler : EventListener
             {
                 case GcSuspendBegin: _suspendBegin = e.TimeStamp; return;
                 case GcSuspendEnd: _suspendEnd = e.TimeStamp; return;
-                case GcStart: _depth = Convert.ToInt32(Payload(e, "Depth")); _lastStep = e.TimeStamp; return;
+                case GcStart:
+                    _depth = Convert.ToInt32(Payload(e, "Depth"));
+                    _lastStep = e.TimeStamp;
+                    if (_depth > 0)
+                    {
+                        int reason = Convert.ToInt32(Payload(e, "Reason")), gcType = Convert.ToInt32(Payload(e, "Type") ?? 0);
+                        var key = $"gen{_depth} {(gcType < Types.Length ? Types[gcType] : gcType.ToString())}, {(reason < Reasons.Length ? Reasons[reason] : reason.ToString())}";
+                        _olderReasons[key] = _olderReasons.GetValueOrDefault(key) + 1;
+                        if (_depth == 2) _gen2At.Add((e.TimeStamp - Started).TotalSeconds);
+                    }
+                    return;
                 case GcMarkWithType:
                     var kind = Convert.ToInt32(Payload(e, "Type"));
                     AddPhase("mark " + (kind < RootKinds.Length ? RootKinds[kind] : kind.ToString()), e.TimeStamp, Convert.ToInt64(Payload(e, "Bytes")));
@@ -70,6 +88,7 @@ internal sealed class AllocationSampler : EventListener
         var type = e.PayloadNames.IndexOf("TypeName") is var t and >= 0 ? e.Payload![t] as string ?? "?" : "?";
         var amount = e.PayloadNames.IndexOf("AllocationAmount64") is var a and >= 0 ? Convert.ToInt64(e.Payload![a]) : 100_000;
         _bytes.AddOrUpdate(type, amount, (_, n) => n + amount);
+        if (Convert.ToInt32(Payload(e, "AllocationKind") ?? 0) == 1) _largeBytes.AddOrUpdate(type, amount, (_, n) => n + amount);
         Interlocked.Increment(ref _samples);
     }
 
@@ -90,6 +109,11 @@ internal sealed class AllocationSampler : EventListener
             var gen0 = Math.Max(1, _pauses.Count(p => p.Depth == 0));
             foreach (var (name, (ms, bytes)) in _gen0Phases.OrderByDescending(p => p.Value.Ms))
                 to.WriteLine($"gc: gen0 {name}: {ms / gen0:0.000} ms, {bytes / gen0 / 1024} KiB marked a collection");
+            foreach (var (reason, count) in _olderReasons.OrderBy(r => r.Key))
+                to.WriteLine($"gc: {reason}: x{count}");
+            if (_gen2At.Count > 0) to.WriteLine($"gc: gen2 collections started at {string.Join(", ", _gen2At.Select(t => $"{t:0.0}"))} s of the server's life");
+            foreach (var (type, bytes) in _largeBytes.OrderByDescending(p => p.Value).Take(10))
+                to.WriteLine($"gc: large-object allocations: {type}, about {bytes / 1024} KiB (sampled)");
             if (_promotedFromGen0.Count > 0)
                 to.WriteLine($"gc: promoted from gen0 per collection: mean {_promotedFromGen0.Average() / 1024:0} KiB, max {_promotedFromGen0.Max() / 1024:0} KiB");
         }

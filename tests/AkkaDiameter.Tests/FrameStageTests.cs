@@ -169,6 +169,76 @@ public class FrameStageTests : TestKit
         Assert.Equal(Enumerable.Range(0, N).Select(i => (uint)i), frames.Select(f => Assert.IsType<InboundMessage>(f).Message.HopByHopId));
     }
 
+    // As many DWRs as fill a chunk; the next one starts another.
+    private static readonly int PerChunk = Outbound.ChunkSize / Dwr(0).Length;
+
+    private static List<OutboundBytes> SendDwrs(Outbound outbound, System.Threading.Channels.Channel<OutboundBytes> queue, uint from, int count)
+    {
+        for (var i = 0u; i < count; i++) Assert.True(outbound.TrySend(DiameterMessage.Decode(Dwr(from + i)), out _));
+        var queued = new List<OutboundBytes>();
+        while (queue.Reader.TryRead(out var q)) queued.Add(q);
+        Assert.Equal(count, queued.Count);
+        return queued;
+    }
+
+    [Fact]
+    public void A_chunk_is_written_again_only_when_every_range_of_it_was_sent_and_the_writer_moved_on()
+    {
+        var queue = System.Threading.Channels.Channel.CreateUnbounded<OutboundBytes>();
+        var outbound = new Outbound(queue.Writer, 1 << 20);
+        var first = SendDwrs(outbound, queue, 0, PerChunk);
+        var chunkA = Assert.Single(first.Select(q => q.Chunk).Distinct());
+        // Every range of A sent (the socket stage releases them): when A is full, the writer leaves it and, as nothing
+        // of it is queued any more, takes it again from the start.
+        foreach (var q in first) q.Lease!.Release();
+        var second = SendDwrs(outbound, queue, 1000, 1);
+        Assert.Same(chunkA, second[0].Chunk);
+        Assert.Equal(0, second[0].Offset);
+        // A fills up while second[0] is still queued: the writer leaves it for a new chunk B, and A is not reused.
+        var third = SendDwrs(outbound, queue, 2000, PerChunk);
+        Assert.All(third.Take(PerChunk - 1), q => Assert.Same(chunkA, q.Chunk));
+        var chunkB = third[^1].Chunk;
+        Assert.NotSame(chunkA, chunkB);
+        foreach (var q in third.Take(PerChunk - 1)) q.Lease!.Release();
+        var fourth = SendDwrs(outbound, queue, 3000, PerChunk);
+        Assert.DoesNotContain(fourth, q => q.Chunk == chunkA);
+        Assert.Equal(Dwr(1000), second[0].Span.ToArray());   // the range still queued was never written over
+        // Its last range sent, A is a spare: the next chunk the writer needs.
+        second[0].Lease!.Release();
+        var fifth = SendDwrs(outbound, queue, 4000, PerChunk);
+        Assert.Same(chunkA, fifth[^1].Chunk);
+        Assert.Equal(Dwr(4000 + (uint)PerChunk - 1), fifth[^1].Span.ToArray());
+        Assert.Equal(Dwr(3000 + (uint)PerChunk - 1), fourth[^1].Span.ToArray());
+        // B: its ranges all sent and the writer gone, it is a spare; one release more is a bug, and says so.
+        foreach (var q in fourth.Where(q => q.Chunk == chunkB).Append(third[^1])) q.Lease!.Release();
+        Assert.Throws<InvalidOperationException>(() => third[^1].Lease!.Release());
+    }
+
+    [Fact]
+    public void A_refused_message_gives_its_reference_back_and_a_message_over_the_chunk_size_gets_a_chunk_of_its_own()
+    {
+        var queue = System.Threading.Channels.Channel.CreateBounded<OutboundBytes>(PerChunk);
+        var outbound = new Outbound(queue.Writer, 1 << 20);
+        for (var i = 0u; i < PerChunk; i++) Assert.True(outbound.TrySend(DiameterMessage.Decode(Dwr(i)), out _));
+        Assert.False(outbound.TrySend(DiameterMessage.Decode(Dwr(9999)), out _));   // queue full
+        var queued = new List<OutboundBytes>();
+        while (queue.Reader.TryRead(out var q)) queued.Add(q);
+        foreach (var q in queued) q.Lease!.Release();
+        // The refused one held no reference: with the writer gone to the next chunk, the first is a spare again.
+        Assert.True(outbound.TrySend(DiameterMessage.Decode(Dwr(7)), out _));
+        Assert.True(queue.Reader.TryRead(out var next));
+        Assert.NotSame(queued[0].Chunk, next.Chunk);
+        Assert.True(outbound.TrySend(DiameterMessage.Decode(Dwr(8)), out _));
+        Assert.True(queue.Reader.TryRead(out var after));
+        Assert.Same(next.Chunk, after.Chunk);
+        // A message larger than a chunk is encoded into an array of its size, never kept as a spare.
+        var big = DiameterMessage.CreateRequest("DWR").Add("Origin-Host", "a.example").Add("Origin-Realm", "example")
+            .Add("Class", new byte[Outbound.ChunkSize]);
+        Assert.True(outbound.TrySend(big, out _));
+        Assert.True(queue.Reader.TryRead(out var large));
+        Assert.True(large.Chunk.Length > Outbound.ChunkSize);
+    }
+
     [Fact]
     public void A_message_the_queue_refuses_is_reported_and_its_room_is_used_by_the_next()
     {

@@ -104,6 +104,37 @@ public readonly record struct OutboundBytes(byte[] Chunk, int Offset, int Length
 {
     /// <summary>The bytes.</summary>
     public ReadOnlySpan<byte> Span => Chunk.AsSpan(Offset, Length);
+
+    /// <summary>The <see cref="Outbound"/> chunk the range is in, when it is one: the writer gives it back with
+    /// <see cref="OutboundChunk.Release"/> once the range is sent, so that the chunk can be written again. A range
+    /// without one (null) is never reused.</summary>
+    internal OutboundChunk? Lease { get; init; }
+}
+
+/// <summary>A chunk <see cref="Outbound"/> encodes into, counted: one reference while it is the chunk being written,
+/// one for each range queued and not yet sent. At none it goes back to its connection's spares and is written again,
+/// instead of a new 16 KiB array every few dozen messages: those arrays were a tenth of what a node allocated under
+/// load, and the chunk being filled was a good part of what each gen0 collection had to keep and copy.</summary>
+internal sealed class OutboundChunk(byte[] bytes, Outbound owner)
+{
+    private int _references = 1;
+
+    /// <summary>The bytes.</summary>
+    public byte[] Bytes { get; } = bytes;
+
+    /// <summary>A queued range of it.</summary>
+    public void Retain() => Interlocked.Increment(ref _references);
+
+    /// <summary>A queued range of it was sent, or the writer moved on to another chunk.</summary>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _references);
+        if (left == 0) owner.Reuse(this);
+        else if (left < 0) throw new InvalidOperationException("an outbound chunk was released more often than it was retained");
+    }
+
+    /// <summary>Taken again from the spares: the writer's reference.</summary>
+    public void Renew() => Volatile.Write(ref _references, 1);
 }
 
 /// <summary>
@@ -117,9 +148,15 @@ public sealed class Outbound(ChannelWriter<OutboundBytes> writer, int maxMessage
     /// <summary>The chunk size: a few dozen typical messages, and what a connection keeps when idle.</summary>
     public const int ChunkSize = 16 * 1024;
 
+    // Chunks every range of which was sent, kept for the next ones: at most a few (a connection that sent a burst does
+    // not keep its size). A chunk is given back from the writer's thread and taken on the owner's.
+    private const int SpareChunks = 4;
+
     // The owner writes; before the hand-over the peer table may too. A lock nobody contends costs next to nothing.
     private readonly Lock _gate = new();
-    private byte[] _chunk = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<OutboundChunk> _spares = new();
+    private int _spareCount;
+    private OutboundChunk? _chunk;
     private int _used;
 
     /// <summary>Encodes and queues a message. False when the queue is full (the peer reads too slowly) or closed,
@@ -130,15 +167,19 @@ public sealed class Outbound(ChannelWriter<OutboundBytes> writer, int maxMessage
         if (length > maxMessageSize) { why = $"{message.CommandName} is {length} bytes, over max-message-size {maxMessageSize}"; return false; }
         lock (_gate)
         {
-            if (_chunk.Length - _used < length)
+            if (_chunk is null || _chunk.Bytes.Length - _used < length)
             {
-                _chunk = new byte[Math.Max(ChunkSize, length)];
+                _chunk?.Release();
+                _chunk = length <= ChunkSize ? TakeSpare() : null;
+                _chunk ??= new OutboundChunk(new byte[Math.Max(ChunkSize, length)], this);
                 _used = 0;
             }
-            message.Encode(_chunk.AsSpan(_used, length));
+            message.Encode(_chunk.Bytes.AsSpan(_used, length));
+            _chunk.Retain();
             // Refused: the range was never handed out, and the next message may take it.
-            if (!writer.TryWrite(new OutboundBytes(_chunk, _used, length)))
+            if (!writer.TryWrite(new OutboundBytes(_chunk.Bytes, _used, length) { Lease = _chunk }))
             {
+                _chunk.Release();
                 why = "the connection's send queue is full or closed";
                 return false;
             }
@@ -150,4 +191,27 @@ public sealed class Outbound(ChannelWriter<OutboundBytes> writer, int maxMessage
 
     /// <summary>Ends the write side; the connection closes once the queue is flushed.</summary>
     public void Complete() => writer.TryComplete();
+
+    /// <summary>The chunk being written, for tests.</summary>
+    internal byte[]? CurrentChunk => _chunk?.Bytes;
+
+    private OutboundChunk? TakeSpare()
+    {
+        if (!_spares.TryDequeue(out var chunk)) return null;
+        Interlocked.Decrement(ref _spareCount);
+        chunk.Renew();
+        return chunk;
+    }
+
+    // From OutboundChunk.Release, on whichever thread let the last reference go. Only chunks of the usual size are
+    // kept; beyond SpareChunks the garbage collector takes them.
+    internal void Reuse(OutboundChunk chunk)
+    {
+        if (chunk.Bytes.Length != ChunkSize || Interlocked.Increment(ref _spareCount) > SpareChunks)
+        {
+            if (chunk.Bytes.Length == ChunkSize) Interlocked.Decrement(ref _spareCount);
+            return;
+        }
+        _spares.Enqueue(chunk);
+    }
 }

@@ -73,6 +73,10 @@ internal sealed class SocketStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>
         private List<ArraySegment<byte>> _gathered = [];   // taken from the send queue, not yet sent
         private int _gatheredBytes;
         private List<ArraySegment<byte>> _sending = [];    // what an asynchronous send is sending
+        // The Outbound chunks of the ranges gathered or being sent, given back when all of them are sent (a batch is
+        // sent whole before the next is taken). On a failed or closed connection they are not given back: the
+        // connection's spares go with it.
+        private readonly List<OutboundChunk> _leases = [];
         private bool _readWaiting;
         private bool _writesWaiting;   // waiting for the send queue to have something (or to complete)
         private bool _writeSideShut;   // the send queue completed, all it held was sent, and the FIN went out
@@ -168,6 +172,7 @@ internal sealed class SocketStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>
         private void Gather(OutboundBytes bytes)
         {
             var segment = new ArraySegment<byte>(bytes.Chunk, bytes.Offset, bytes.Length);
+            if (bytes.Lease is { } lease) _leases.Add(lease);
             var last = _gathered.Count - 1;
             // Messages encoded side by side in one chunk (Outbound) go out as one range.
             if (last >= 0 && _gathered[last].Array == segment.Array && _gathered[last].Offset + _gathered[last].Count == segment.Offset)
@@ -183,7 +188,7 @@ internal sealed class SocketStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>
             (_gathered, _sending) = (_sending, _gathered);
             _gatheredBytes = 0;
             // All sent: wait for the next writes (a wait completes at once, through the actor, if some are queued).
-            if (Drop(_sending, sent)) { WaitForWrites(); return; }
+            if (Drop(_sending, sent)) { ReleaseSent(); WaitForWrites(); return; }
             // The socket's send buffer is full (the peer reads slowly): send the rest asynchronously. Meanwhile nothing
             // more is taken, so the send queue fills, and past send-queue-size the owner is refused (3002).
             _pendingWrite = new ValueTask<int>(_socket.SendAsync(_sending, SocketFlags.None));
@@ -200,7 +205,15 @@ internal sealed class SocketStage : GraphStage<SourceShape<ReadOnlyMemory<byte>>
                 _pendingWrite.GetAwaiter().UnsafeOnCompleted(_writtenContinuation);
                 return;
             }
+            ReleaseSent();
             TakeWrites();
+        }
+
+        // Every gathered range is on the wire (in the kernel's send buffer): their chunks may be written again.
+        private void ReleaseSent()
+        {
+            foreach (var lease in _leases) lease.Release();
+            _leases.Clear();
         }
 
         // Takes the first sent bytes off the segments; true when nothing is left.
