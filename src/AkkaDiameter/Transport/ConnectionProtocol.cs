@@ -204,14 +204,11 @@ public sealed class Outbound(ChannelWriter<OutboundBytes> writer, int maxMessage
     }
 
     // From OutboundChunk.Release, on whichever thread let the last reference go. Only chunks of the usual size are
-    // kept; beyond SpareChunks the garbage collector takes them.
+    // kept, and at most SpareChunks of them; the garbage collector takes the rest.
     internal void Reuse(OutboundChunk chunk)
     {
-        if (chunk.Bytes.Length != ChunkSize || Interlocked.Increment(ref _spareCount) > SpareChunks)
-        {
-            if (chunk.Bytes.Length == ChunkSize) Interlocked.Decrement(ref _spareCount);
-            return;
-        }
+        if (chunk.Bytes.Length != ChunkSize) return;
+        if (Interlocked.Increment(ref _spareCount) > SpareChunks) { Interlocked.Decrement(ref _spareCount); return; }
         _spares.Enqueue(chunk);
     }
 }
